@@ -1,0 +1,89 @@
+/** Parsed facts of one X.509 certificate as read from a node. Dates are ISO 8601 strings. */
+export interface CertFacts {
+  subjectCN: string;
+  subjectO: string[];
+  issuerCN: string;
+  serial: string;
+  /** SHA-256 of the DER, lowercase hex. */
+  fingerprint256: string;
+  sans: { dns: string[]; ip: string[] };
+  notBefore: string;
+  notAfter: string;
+  /** Subset of CertSign, ServerAuth, ClientAuth (as `rke2 certificate check` prints them). */
+  usages: string[];
+  isCA: boolean;
+}
+
+export type CertStatus =
+  | "ok"
+  | "renewal-window"
+  | "critical"
+  | "expired"
+  | "not-yet-valid"
+  | "unreadable"
+  | "san-mismatch";
+
+/** Where a certificate came from: a file (bundle position) or a kubeconfig user entry. */
+export interface CertSource {
+  path: string;
+  /** 0-based position of the PEM block in the file (a .crt holds leaf + CA chain). */
+  index: number;
+  /** For kubeconfigs: "users[0].client-certificate-data". */
+  field?: string;
+}
+
+export interface CertRecord {
+  cluster: string;
+  node: string;
+  source: CertSource;
+  /** Absent when unreadable. */
+  facts?: CertFacts;
+  status: CertStatus;
+  /** Whole days left (negative when expired); absent when unreadable. */
+  daysLeft?: number;
+  /** Why it is unreadable or mismatched. */
+  reason?: string;
+}
+
+export interface NodeScanOk {
+  cluster: string;
+  node: string;
+  role: "server" | "agent";
+  ok: true;
+  scannedAt: string;
+  certs: CertRecord[];
+  /** Parsed `rke2 certificate check --output table` rows, as a cross-check; absent if unavailable. */
+  crossCheck?: { rows: CheckTableRow[]; error?: string };
+}
+
+export interface NodeScanFailed {
+  cluster: string;
+  node: string;
+  role: "server" | "agent";
+  ok: false;
+  scannedAt: string;
+  error: { kind: string; message: string };
+}
+
+export type NodeScan = NodeScanOk | NodeScanFailed;
+
+export interface ClusterScan {
+  cluster: string;
+  scannedAt: string;
+  nodes: NodeScan[];
+}
+
+/** One row of `rke2 certificate check --output table`. */
+export interface CheckTableRow {
+  filename: string;
+  subject: string;
+  usages: string[];
+  expires: string;
+  residual: string;
+  status: "OK" | "WARNING" | "EXPIRED" | "NOT YET VALID";
+}
+
+export interface ClassifyPolicy {
+  renewalWindowDays: number;
+  alertDays: number[];
+}

@@ -1,0 +1,149 @@
+import { z } from "zod";
+
+/** Names that end up in Slack commands, Redis keys and remote shells: keep them boring. */
+export const clusterNameSchema = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "expected lowercase letters, digits and '-' (e.g. prod-eu)");
+
+/** A Kubernetes node name (RFC 1123 subdomain). */
+export const nodeNameSchema = z
+  .string()
+  .max(253)
+  .regex(
+    /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/,
+    "expected a Kubernetes node name (lowercase letters, digits, '-' and '.')",
+  );
+
+const hostSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.:[\]-]+$/, "expected a hostname or an IP address");
+
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack user ID such as U0123ABCD");
+const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, "expected a Slack channel ID such as C0123ABCD");
+
+export const hostKeySchema = z
+  .string()
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "expected a fingerprint as `ssh-keygen -lf` prints it: SHA256:<43 base64 chars>");
+
+const portSchema = z.number().int().min(1).max(65535);
+
+export const sshSettingsSchema = z.strictObject({
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "expected a POSIX user name")
+    .optional(),
+  port: portSchema.optional(),
+  privateKeyPath: z.string().min(1).optional(),
+  sudo: z.boolean().optional(),
+  connectTimeoutSeconds: z.number().positive().max(300).optional(),
+});
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time such as "02:00"');
+const weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+
+export const maintenanceWindowSchema = z.strictObject({
+  days: z.array(weekday).min(1),
+  start: hhmm,
+  durationMinutes: z.number().int().positive().max(7 * 24 * 60),
+  timezone: z.string().default("UTC"),
+});
+
+export const appCheckSchema = z.strictObject({
+  name: z.string().min(1).max(80).optional(),
+  url: z.url({ protocol: /^https?$/ }),
+  expectStatus: z.number().int().min(100).max(599).default(200),
+  timeoutSeconds: z.number().positive().max(120).default(5),
+});
+
+export const nodeSchema = z.strictObject({
+  name: nodeNameSchema,
+  host: hostSchema,
+  role: z.enum(["server", "agent"], { error: 'expected "server" or "agent"' }),
+  hostKey: hostKeySchema,
+  port: portSchema.optional(),
+  ssh: sshSettingsSchema.optional(),
+});
+
+export const clusterSchema = z.strictObject({
+  name: clusterNameSchema,
+  channel: slackChannelId,
+  ssh: sshSettingsSchema.optional(),
+  maintenanceWindows: z.array(maintenanceWindowSchema).optional(),
+  appChecks: z.array(appCheckSchema).optional(),
+  nodes: z.array(nodeSchema).min(1, "a cluster needs at least one node"),
+});
+
+export const inventorySchema = z
+  .strictObject({
+    approvals: z
+      .strictObject({
+        approvers: z.array(slackUserId).default([]),
+        requireDistinctApprover: z.boolean().default(true),
+        expireAfterMinutes: z.number().positive().default(240),
+      })
+      .prefault({}),
+    report: z
+      .strictObject({
+        schedule: z.string().min(9).default("0 8 * * *"),
+        timezone: z.string().default("UTC"),
+        renewalWindowDays: z.number().int().positive().default(120),
+        alertDays: z.array(z.number().int().positive()).min(1).default([30, 14, 7, 3, 1]),
+      })
+      .prefault({}),
+    operations: z
+      .strictObject({
+        agentRenewalGraceSeconds: z.number().nonnegative().default(900),
+        nodeReadyTimeoutSeconds: z.number().positive().default(600),
+        pollIntervalSeconds: z.number().positive().default(5),
+        agentConcurrency: z.number().int().positive().default(1),
+        drainTimeoutSeconds: z.number().positive().default(300),
+      })
+      .prefault({}),
+    upgrade: z
+      .strictObject({
+        channelUrl: z.url({ protocol: /^https?$/ }).default("https://update.rke2.io/v1-release/channels"),
+        installCommand: z
+          .string()
+          .default("curl -sfL https://get.rke2.io | INSTALL_RKE2_TYPE={type} INSTALL_RKE2_VERSION={version} sh -"),
+      })
+      .prefault({}),
+    ssh: sshSettingsSchema.prefault({}),
+    clusters: z.array(clusterSchema).min(1, "list at least one cluster"),
+  })
+  .superRefine((inv, ctx) => {
+    const seenClusters = new Set<string>();
+    inv.clusters.forEach((c, ci) => {
+      if (seenClusters.has(c.name))
+        ctx.addIssue({ code: "custom", path: ["clusters", ci, "name"], message: `duplicate cluster name "${c.name}"` });
+      seenClusters.add(c.name);
+      const seenNodes = new Set<string>();
+      c.nodes.forEach((n, ni) => {
+        if (seenNodes.has(n.name))
+          ctx.addIssue({
+            code: "custom",
+            path: ["clusters", ci, "nodes", ni, "name"],
+            message: `duplicate node name "${n.name}" in cluster ${c.name}`,
+          });
+        seenNodes.add(n.name);
+      });
+      if (!c.nodes.some((n) => n.role === "server"))
+        ctx.addIssue({ code: "custom", path: ["clusters", ci, "nodes"], message: "a cluster needs at least one server node" });
+    });
+    for (const key of ["{type}", "{version}"]) {
+      if (!inv.upgrade.installCommand.includes(key))
+        ctx.addIssue({ code: "custom", path: ["upgrade", "installCommand"], message: `must contain ${key}` });
+    }
+    const w = inv.report.renewalWindowDays;
+    inv.report.alertDays.forEach((d, i) => {
+      if (d > w)
+        ctx.addIssue({
+          code: "custom",
+          path: ["report", "alertDays", i],
+          message: `${d} is beyond renewalWindowDays (${w})`,
+        });
+    });
+  });
+
+export type RawInventory = z.infer<typeof inventorySchema>;

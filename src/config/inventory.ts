@@ -1,0 +1,50 @@
+import type { RawInventory } from "./inventory-schema.js";
+
+export type NodeRole = "server" | "agent";
+
+/** Everything needed to reach one node over SSH, with cluster and global defaults applied. */
+export interface SshTarget {
+  host: string;
+  port: number;
+  user: string;
+  privateKeyPath: string;
+  /** Pinned host key, as `ssh-keygen -lf` prints it (SHA256:…). */
+  hostKey: string;
+  sudo: boolean;
+  connectTimeoutMs: number;
+}
+
+export interface NodeSpec {
+  cluster: string;
+  name: string;
+  role: NodeRole;
+  ssh: SshTarget;
+}
+
+export type MaintenanceWindow = NonNullable<RawInventory["clusters"][number]["maintenanceWindows"]>[number];
+export type AppCheck = NonNullable<RawInventory["clusters"][number]["appChecks"]>[number];
+
+export interface ClusterSpec {
+  name: string;
+  channel: string;
+  nodes: NodeSpec[];
+  maintenanceWindows: MaintenanceWindow[];
+  appChecks: AppCheck[];
+}
+
+export interface Inventory {
+  /** Absolute path of the file it came from (for messages). */
+  source: string;
+  approvals: RawInventory["approvals"];
+  report: RawInventory["report"];
+  operations: RawInventory["operations"];
+  upgrade: RawInventory["upgrade"];
+  clusters: ClusterSpec[];
+}
+
+export function findCluster(inv: Inventory, name: string): ClusterSpec | undefined {
+  return inv.clusters.find((c) => c.name === name);
+}
+
+export const servers = (c: ClusterSpec): NodeSpec[] => c.nodes.filter((n) => n.role === "server");
+export const agents = (c: ClusterSpec): NodeSpec[] => c.nodes.filter((n) => n.role === "agent");

@@ -1,0 +1,23 @@
+import type { CommandRequester } from "./requester.js";
+
+export type OperationKind = "rotate" | "upgrade";
+export type DecisionAction = "approve" | "reject" | "retry" | "abort";
+
+/** What the Slack layer gets back; rendered by slack/, never thrown. */
+export type Outcome =
+  | { ok: true; message: string; operationId?: string }
+  | { ok: false; message: string; operationId?: string };
+
+/**
+ * The use-case boundary the Slack listeners call. Implemented in operations/ (engine); the Slack
+ * layer only parses input, calls these, and renders the Outcome. No Slack types cross it.
+ */
+export interface OperationsApi {
+  /** Validate, run the preflight, post the plan with Approve/Reject (through the OperationNotifier). */
+  request(kind: OperationKind, cluster: string, args: string[], by: CommandRequester): Promise<Outcome>;
+  /** A button click. `token` binds the click to (operation, gate, nonce) and makes double clicks no-ops. */
+  decide(operationId: string, action: DecisionAction, token: string, by: CommandRequester): Promise<Outcome>;
+  cancel(operationId: string, by: CommandRequester): Promise<Outcome>;
+  /** Human-readable status lines (active operation + recent audit) for one or all clusters. */
+  status(cluster?: string): Promise<Outcome>;
+}

@@ -1,0 +1,2 @@
+// @peculiar/x509 needs reflect-metadata loaded before it (tsyringe).
+import "reflect-metadata";
