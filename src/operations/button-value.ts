@@ -1,0 +1,18 @@
+import { z } from "zod";
+
+/**
+ * Buttons on operation messages. action_id is one of the verbs below (the interface promises
+ * ids beginning with approve/reject/cancel); value carries the operation id and the gate token.
+ */
+export const OPERATION_ACTIONS = ["approve", "reject", "retry", "abort", "cancel"] as const;
+export type OperationAction = (typeof OPERATION_ACTIONS)[number];
+
+export const operationButtonValue = z.strictObject({
+  op: z.string().regex(/^[a-z0-9-]{4,64}$/),
+  token: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+});
+export type OperationButtonValue = z.infer<typeof operationButtonValue>;
+
+/** The "Rotate certificates" button on alerts and explain answers: action_id `rotate-request`. */
+export const ROTATE_REQUEST_ACTION = "rotate-request";
+export const rotateRequestValue = z.strictObject({ cluster: z.string().regex(/^[a-z0-9-]{1,63}$/) });
