@@ -1,0 +1,55 @@
+import type { NodeSpec } from "../config/inventory.js";
+import { readCertFilesCommand, parseTailErrors, parseTailOutput } from "../rke2/read-cert-files.js";
+import type { NodeSession } from "../ssh/ssh-executor.js";
+import type { CertRecord, ClassifyPolicy } from "./cert-types.js";
+import { extractCerts } from "./extract-certs.js";
+import { classifyCert, daysLeft } from "./classify.js";
+import { isServingCert, missingSans } from "./san-check.js";
+
+/** Raised when a node answers but holds no RKE2 certificates at all. */
+export class NoCertificatesError extends Error {
+  readonly kind = "no-certificates";
+}
+
+/** Read and parse every certificate of one node in a single round trip; classify each. */
+export async function readNodeCerts(session: NodeSession, policy: ClassifyPolicy, now: Date): Promise<CertRecord[]> {
+  const res = await session.run(readCertFilesCommand(), { timeoutMs: 60_000 });
+  const files = parseTailOutput(res.stdout);
+  const node = session.node;
+  const records: CertRecord[] = [];
+  for (const f of files) {
+    for (const c of extractCerts(f.path, f.content)) {
+      records.push(toRecord(node, c.source, c.facts, c.reason, policy, now));
+    }
+  }
+  for (const [path, why] of parseTailErrors(res.stderr)) {
+    records.push(toRecord(node, { path, index: 0 }, undefined, `cannot read file: ${why}`, policy, now));
+  }
+  if (records.length === 0) {
+    const where = node.role === "server" ? "/var/lib/rancher/rke2/server/tls" : "/var/lib/rancher/rke2/agent";
+    throw new NoCertificatesError(`no RKE2 certificates found on ${node.name} under ${where} (is RKE2 installed, and is the role "${node.role}" right?)`);
+  }
+  return records;
+}
+
+function toRecord(
+  node: NodeSpec,
+  source: CertRecord["source"],
+  facts: CertRecord["facts"],
+  reason: string | undefined,
+  policy: ClassifyPolicy,
+  now: Date,
+): CertRecord {
+  const base = { cluster: node.cluster, node: node.name, source };
+  if (!facts) return { ...base, status: "unreadable", reason: reason ?? "unreadable" };
+  let status = classifyCert(facts, policy, now);
+  let why: string | undefined;
+  if ((status === "ok" || status === "renewal-window") && !facts.isCA && source.index === 0 && isServingCert(source.path)) {
+    const missing = missingSans(facts, { name: node.name, host: node.ssh.host });
+    if (missing.length > 0) {
+      status = "san-mismatch";
+      why = `subject alternative names do not cover ${missing.join(", ")}`;
+    }
+  }
+  return { ...base, facts, status, daysLeft: daysLeft(facts.notAfter, now), ...(why ? { reason: why } : {}) };
+}
