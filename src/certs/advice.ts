@@ -15,11 +15,13 @@ export function adviceFor(rec: CertRecord, role: "server" | "agent"): string {
     case "san-mismatch":
       return `${rec.reason ?? "SANs drifted"}: rotate to regenerate it with the node's current identity (${rotate})`;
     case "expired":
-      if (f?.isCA) return `CA expired on ${day(f.notAfter)}: restarts do not renew CAs; rotate the CA (\`rke2 certificate rotate-ca\`)`;
+      if (f?.isCA)
+        return `CA expired on ${day(f.notAfter)}: restarts do not renew CAs; rotate the CA (\`rke2 certificate rotate-ca\`)`;
       return `expired on ${f ? day(f.notAfter) : "?"}: rotate now (${rotate}); TLS to ${rec.node} fails until then`;
     case "critical":
     case "renewal-window":
-      if (f?.isCA) return `CA expires ${day(f.notAfter)}: restarts do not renew CAs; plan \`rke2 certificate rotate-ca\``;
+      if (f?.isCA)
+        return `CA expires ${day(f.notAfter)}: restarts do not renew CAs; plan \`rke2 certificate rotate-ca\``;
       return `restart ${svc} on ${rec.node} before ${f ? day(f.notAfter) : "?"} to trigger auto-renewal, or ${rotate}`;
     default:
       return "";

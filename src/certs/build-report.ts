@@ -17,7 +17,12 @@ export function buildClusterReport(scan: ClusterScan, _policy: ClassifyPolicy, _
       counts[c.status]++;
       if (c.facts?.isCA) cas++;
       else leaves++;
-      if (c.facts && !c.facts.isCA && c.daysLeft !== undefined && (!soonest || c.daysLeft < soonest.daysLeft)) {
+      if (
+        c.facts &&
+        !c.facts.isCA &&
+        c.daysLeft !== undefined &&
+        (!soonest || c.daysLeft < soonest.daysLeft)
+      ) {
         soonest = { node: c.node, path: c.source.path, notAfter: c.facts.notAfter, daysLeft: c.daysLeft };
       }
       if (c.status !== "ok") problems.push({ ...c, role: n.role, advice: adviceFor(c, n.role) });
@@ -30,7 +35,9 @@ export function buildClusterReport(scan: ClusterScan, _policy: ClassifyPolicy, _
       a.node.localeCompare(b.node) ||
       a.source.path.localeCompare(b.source.path),
   );
-  const unreachable = scan.nodes.flatMap((n) => (n.ok ? [] : [{ node: n.node, role: n.role, kind: n.error.kind, message: n.error.message }]));
+  const unreachable = scan.nodes.flatMap((n) =>
+    n.ok ? [] : [{ node: n.node, role: n.role, kind: n.error.kind, message: n.error.message }],
+  );
   return {
     cluster: scan.cluster,
     scannedAt: scan.scannedAt,

@@ -15,13 +15,7 @@ export interface CertFacts {
 }
 
 export type CertStatus =
-  | "ok"
-  | "renewal-window"
-  | "critical"
-  | "expired"
-  | "not-yet-valid"
-  | "unreadable"
-  | "san-mismatch";
+  "ok" | "renewal-window" | "critical" | "expired" | "not-yet-valid" | "unreadable" | "san-mismatch";
 
 /** Where a certificate came from: a file (bundle position) or a kubeconfig user entry. */
 export interface CertSource {

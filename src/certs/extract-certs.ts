@@ -10,7 +10,8 @@ export interface ExtractedCert {
   reason?: string;
 }
 
-const isKubeconfig = (path: string) => path.endsWith(".kubeconfig") || path.endsWith(".yaml") || path.endsWith(".yml");
+const isKubeconfig = (path: string) =>
+  path.endsWith(".kubeconfig") || path.endsWith(".yaml") || path.endsWith(".yml");
 
 /** Every certificate in one file: PEM bundles (.crt) or client certificates embedded in kubeconfigs. */
 export function extractCerts(path: string, content: string): ExtractedCert[] {
@@ -34,7 +35,12 @@ function fromKubeconfig(path: string, content: string): ExtractedCert[] {
   try {
     doc = parseYaml(content);
   } catch (err) {
-    return [{ source: { path, index: 0 }, reason: `kubeconfig is not valid YAML: ${(err as Error).message.split("\n")[0]}` }];
+    return [
+      {
+        source: { path, index: 0 },
+        reason: `kubeconfig is not valid YAML: ${(err as Error).message.split("\n")[0]}`,
+      },
+    ];
   }
   const users = (doc as { users?: Array<{ user?: Record<string, unknown> }> } | null)?.users ?? [];
   const out: ExtractedCert[] = [];

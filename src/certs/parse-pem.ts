@@ -28,6 +28,7 @@ export function splitPemCertificates(text: string): PemBlock[] {
     }
     pos = end + END.length;
   }
-  if (blocks.length === 0) return [{ index: 0, error: "no PEM data (tls: failed to find any PEM data in certificate input)" }];
+  if (blocks.length === 0)
+    return [{ index: 0, error: "no PEM data (tls: failed to find any PEM data in certificate input)" }];
   return blocks;
 }

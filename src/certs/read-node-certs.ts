@@ -12,7 +12,11 @@ export class NoCertificatesError extends Error {
 }
 
 /** Read and parse every certificate of one node in a single round trip; classify each. */
-export async function readNodeCerts(session: NodeSession, policy: ClassifyPolicy, now: Date): Promise<CertRecord[]> {
+export async function readNodeCerts(
+  session: NodeSession,
+  policy: ClassifyPolicy,
+  now: Date,
+): Promise<CertRecord[]> {
   const res = await session.run(readCertFilesCommand(), { timeoutMs: 60_000 });
   const files = parseTailOutput(res.stdout);
   const node = session.node;
@@ -27,7 +31,9 @@ export async function readNodeCerts(session: NodeSession, policy: ClassifyPolicy
   }
   if (records.length === 0) {
     const where = node.role === "server" ? "/var/lib/rancher/rke2/server/tls" : "/var/lib/rancher/rke2/agent";
-    throw new NoCertificatesError(`no RKE2 certificates found on ${node.name} under ${where} (is RKE2 installed, and is the role "${node.role}" right?)`);
+    throw new NoCertificatesError(
+      `no RKE2 certificates found on ${node.name} under ${where} (is RKE2 installed, and is the role "${node.role}" right?)`,
+    );
   }
   return records;
 }
@@ -44,7 +50,12 @@ function toRecord(
   if (!facts) return { ...base, status: "unreadable", reason: reason ?? "unreadable" };
   let status = classifyCert(facts, policy, now);
   let why: string | undefined;
-  if ((status === "ok" || status === "renewal-window") && !facts.isCA && source.index === 0 && isServingCert(source.path)) {
+  if (
+    (status === "ok" || status === "renewal-window") &&
+    !facts.isCA &&
+    source.index === 0 &&
+    isServingCert(source.path)
+  ) {
     const missing = missingSans(facts, { name: node.name, host: node.ssh.host });
     if (missing.length > 0) {
       status = "san-mismatch";

@@ -1,4 +1,4 @@
-import type { CertRecord, CertStatus, ClusterScan } from "./cert-types.js";
+import type { CertRecord, CertStatus } from "./cert-types.js";
 
 /** Severity order, worst first; used for sorting everywhere (CLI, Slack, alerts). */
 export const STATUS_ORDER: CertStatus[] = [

@@ -33,15 +33,27 @@ export function resolveScanTarget(inv: Inventory, cluster?: string, node?: strin
     return { ok: true, clusters: inv.clusters };
   }
   const c = inv.clusters.find((x) => x.name === cluster);
-  if (!c) return { ok: false, message: `unknown cluster "${cluster}"; known clusters: ${inv.clusters.map((x) => x.name).join(", ")}` };
+  if (!c)
+    return {
+      ok: false,
+      message: `unknown cluster "${cluster}"; known clusters: ${inv.clusters.map((x) => x.name).join(", ")}`,
+    };
   if (!node) return { ok: true, clusters: [c] };
   const n = c.nodes.find((x) => x.name === node);
-  if (!n) return { ok: false, message: `unknown node "${node}" in ${c.name}; its nodes: ${c.nodes.map((x) => x.name).join(", ")}` };
+  if (!n)
+    return {
+      ok: false,
+      message: `unknown node "${node}" in ${c.name}; its nodes: ${c.nodes.map((x) => x.name).join(", ")}`,
+    };
   return { ok: true, clusters: [{ ...c, nodes: [n] }] };
 }
 
 /** Scan every selected node; a node that fails is a NodeScanFailed entry, never a thrown scan. */
-export async function scanInventory(inv: Inventory, deps: ScanDeps, opts: ScanOptions = {}): Promise<ClusterScan[]> {
+export async function scanInventory(
+  inv: Inventory,
+  deps: ScanDeps,
+  opts: ScanOptions = {},
+): Promise<ClusterScan[]> {
   const target = resolveScanTarget(inv, opts.cluster, opts.node);
   if (!target.ok) throw new Error(target.message);
   const policy = { renewalWindowDays: inv.report.renewalWindowDays, alertDays: inv.report.alertDays };
@@ -72,15 +84,23 @@ async function scanNode(
   } catch (err) {
     const e = err as Error & { kind?: string };
     log.warn({ err: e.message, kind: e.kind }, "node scan failed");
-    return { ...base, ok: false, scannedAt: deps.clock.now().toISOString(), error: { kind: e.kind ?? "error", message: e.message } };
+    return {
+      ...base,
+      ok: false,
+      scannedAt: deps.clock.now().toISOString(),
+      error: { kind: e.kind ?? "error", message: e.message },
+    };
   } finally {
     await session?.close().catch(() => undefined);
   }
 }
 
-async function crossCheck(session: Awaited<ReturnType<SshExecutor["open"]>>): Promise<NonNullable<NodeScanOk["crossCheck"]>> {
+async function crossCheck(
+  session: Awaited<ReturnType<SshExecutor["open"]>>,
+): Promise<NonNullable<NodeScanOk["crossCheck"]>> {
   const res = await session.run(certificateCheckTable(), { timeoutMs: 60_000 });
-  if (res.code !== 0) return { rows: [], error: `rke2 certificate check exited ${res.code}: ${res.stderr.trim().slice(-300)}` };
+  if (res.code !== 0)
+    return { rows: [], error: `rke2 certificate check exited ${res.code}: ${res.stderr.trim().slice(-300)}` };
   try {
     return { rows: parseCheckTable(res.stdout) };
   } catch (err) {

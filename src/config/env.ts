@@ -9,21 +9,30 @@ const envSchema = z
     SLACK_APP_TOKEN: z.string().startsWith("xapp-", "expected an app-level token (xapp-…)").optional(),
     SLACK_API_URL: z.url().endsWith("/", "must end with /").default("https://slack.com/api/"),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, "expected redis://…").default("redis://127.0.0.1:6379"),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, "expected redis://…")
+      .default("redis://127.0.0.1:6379"),
     RKE2_CHATOPS_CONFIG: z.string().min(1).default("./rke2-chatops.yaml"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     ROLE: z.enum(["web", "worker", "all"]).default("all"),
   })
   .superRefine((e, ctx) => {
     if (!e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET)
-      ctx.addIssue({ code: "custom", path: ["SLACK_SIGNING_SECRET"], message: "required in HTTP mode (no SLACK_APP_TOKEN)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["SLACK_SIGNING_SECRET"],
+        message: "required in HTTP mode (no SLACK_APP_TOKEN)",
+      });
   });
 
 export type Env = z.infer<typeof envSchema>;
 
 /** Only config/ reads process.env; everything else receives an Env. */
 export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
-  const blankToUndefined = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === "" ? undefined : v]));
+  const blankToUndefined = Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [k, v === "" ? undefined : v]),
+  );
   const parsed = envSchema.safeParse(blankToUndefined);
   if (!parsed.success) throw new ConfigError("environment", formatIssues(parsed.error.issues));
   return parsed.data;

@@ -21,11 +21,16 @@ const hostSchema = z
   .regex(/^[A-Za-z0-9.:[\]-]+$/, "expected a hostname or an IP address");
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack user ID such as U0123ABCD");
-const slackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, "expected a Slack channel ID such as C0123ABCD");
+const slackChannelId = z
+  .string()
+  .regex(/^[CGD][A-Z0-9]{2,}$/, "expected a Slack channel ID such as C0123ABCD");
 
 export const hostKeySchema = z
   .string()
-  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "expected a fingerprint as `ssh-keygen -lf` prints it: SHA256:<43 base64 chars>");
+  .regex(
+    /^SHA256:[A-Za-z0-9+/]{43}$/,
+    "expected a fingerprint as `ssh-keygen -lf` prints it: SHA256:<43 base64 chars>",
+  );
 
 const portSchema = z.number().int().min(1).max(65535);
 
@@ -46,7 +51,11 @@ const weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
 export const maintenanceWindowSchema = z.strictObject({
   days: z.array(weekday).min(1),
   start: hhmm,
-  durationMinutes: z.number().int().positive().max(7 * 24 * 60),
+  durationMinutes: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 60),
   timezone: z.string().default("UTC"),
 });
 
@@ -106,17 +115,27 @@ export const inventorySchema = z
         channelUrl: z.url({ protocol: /^https?$/ }).default("https://update.rke2.io/v1-release/channels"),
         installCommand: z
           .string()
-          .default("curl -sfL https://get.rke2.io | INSTALL_RKE2_TYPE={type} INSTALL_RKE2_VERSION={version} sh -"),
+          .default(
+            "curl -sfL https://get.rke2.io | INSTALL_RKE2_TYPE={type} INSTALL_RKE2_VERSION={version} sh -",
+          ),
       })
       .prefault({}),
     ssh: sshSettingsSchema.prefault({}),
-    clusters: z.array(clusterSchema).min(1, "list at least one cluster"),
+    clusters: z
+      .array(clusterSchema, {
+        error: (iss) => (iss.input === undefined ? "required: list at least one cluster" : undefined),
+      })
+      .min(1, "list at least one cluster"),
   })
   .superRefine((inv, ctx) => {
     const seenClusters = new Set<string>();
     inv.clusters.forEach((c, ci) => {
       if (seenClusters.has(c.name))
-        ctx.addIssue({ code: "custom", path: ["clusters", ci, "name"], message: `duplicate cluster name "${c.name}"` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["clusters", ci, "name"],
+          message: `duplicate cluster name "${c.name}"`,
+        });
       seenClusters.add(c.name);
       const seenNodes = new Set<string>();
       c.nodes.forEach((n, ni) => {
@@ -129,7 +148,11 @@ export const inventorySchema = z
         seenNodes.add(n.name);
       });
       if (!c.nodes.some((n) => n.role === "server"))
-        ctx.addIssue({ code: "custom", path: ["clusters", ci, "nodes"], message: "a cluster needs at least one server node" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["clusters", ci, "nodes"],
+          message: "a cluster needs at least one server node",
+        });
     });
     for (const key of ["{type}", "{version}"]) {
       if (!inv.upgrade.installCommand.includes(key))

@@ -6,7 +6,13 @@ import { formatIssues } from "./format-issues.js";
 import type { Inventory, NodeSpec } from "./inventory.js";
 import { inventorySchema, type RawInventory } from "./inventory-schema.js";
 
-const DEFAULT_SSH = { user: "root", port: 22, privateKeyPath: "./keys/id_ed25519", sudo: false, connectTimeoutSeconds: 10 };
+const DEFAULT_SSH = {
+  user: "root",
+  port: 22,
+  privateKeyPath: "./keys/id_ed25519",
+  sudo: false,
+  connectTimeoutSeconds: 10,
+};
 
 /** Read, parse and validate the inventory file. Throws ConfigError listing every problem. */
 export function loadInventory(path: string): Inventory {
@@ -25,7 +31,9 @@ export function parseInventory(text: string, source: string): Inventory {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
-      doc.errors.map((e) => `YAML ${e.linePos ? `line ${e.linePos[0].line}` : ""}: ${e.message.split("\n")[0]}`),
+      doc.errors.map(
+        (e) => `YAML ${e.linePos ? `line ${e.linePos[0].line}` : ""}: ${e.message.split("\n")[0]}`,
+      ),
     );
   }
   const parsed = inventorySchema.safeParse(doc.toJS() ?? {});

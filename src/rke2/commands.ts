@@ -13,4 +13,5 @@ export const rke2Version = (): RemoteCommand => sh`rke2 --version`;
 export const etcdSnapshotSave = (name: string): RemoteCommand => sh`rke2 etcd-snapshot save --name ${name}`;
 
 /** kubectl against the server's local API with the admin kubeconfig (servers only). */
-export const kubectl = (...args: string[]): RemoteCommand => sh`${KUBECTL} --kubeconfig ${ADMIN_KUBECONFIG} ${args}`;
+export const kubectl = (...args: string[]): RemoteCommand =>
+  sh`${KUBECTL} --kubeconfig ${ADMIN_KUBECONFIG} ${args}`;

@@ -18,7 +18,8 @@ export function parseCheckTable(stdout: string): CheckTableRow[] {
   const rows: CheckTableRow[] = [];
   for (const line of lines.slice(headerAt + 1)) {
     if (line.trim() === "" || /^-+\s/.test(line)) continue;
-    const cell = (i: number) => line.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : undefined).trim();
+    const cell = (i: number) =>
+      line.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : undefined).trim();
     const status = cell(5);
     if (!STATUSES.has(status)) throw new Error(`unexpected STATUS "${status}" in: ${line}`);
     rows.push({

@@ -18,6 +18,12 @@ export interface ChatPort {
   update(channel: string, ts: string, msg: ChatMessage): Promise<void>;
   postEphemeral(channel: string, user: string, msg: ChatMessage): Promise<void>;
   /** Reply through a slash command's / interaction's response_url. */
-  respond(responseUrl: string, msg: ChatMessage & { replaceOriginal?: boolean; ephemeral?: boolean }): Promise<void>;
-  uploadFile(channel: string, file: { filename: string; content: string; title?: string; threadTs?: string }): Promise<void>;
+  respond(
+    responseUrl: string,
+    msg: ChatMessage & { replaceOriginal?: boolean; ephemeral?: boolean },
+  ): Promise<void>;
+  uploadFile(
+    channel: string,
+    file: { filename: string; content: string; title?: string; threadTs?: string },
+  ): Promise<void>;
 }

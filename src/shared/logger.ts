@@ -9,7 +9,15 @@ export function createLogger(level: string = "info", destination?: pino.Destinat
       level,
       base: { app: "rke2-chatops" },
       redact: {
-        paths: ["*.token", "*.botToken", "*.appToken", "*.signingSecret", "*.privateKey", "*.password", "headers.authorization"],
+        paths: [
+          "*.token",
+          "*.botToken",
+          "*.appToken",
+          "*.signingSecret",
+          "*.privateKey",
+          "*.password",
+          "headers.authorization",
+        ],
         censor: "[redacted]",
       },
     },

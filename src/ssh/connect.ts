@@ -18,7 +18,12 @@ export async function connectOnce(node: NodeSpec, opts: ConnectOptions): Promise
     privateKey = await readFile(ssh.privateKeyPath);
   } catch (err) {
     if (!opts.agentSocket)
-      throw new SshError("key-unreadable", node.name, `cannot read SSH private key ${ssh.privateKeyPath}: ${(err as Error).message}`, false);
+      throw new SshError(
+        "key-unreadable",
+        node.name,
+        `cannot read SSH private key ${ssh.privateKeyPath}: ${(err as Error).message}`,
+        false,
+      );
   }
   let seenFingerprint: string | undefined;
   const config: ConnectConfig = {
@@ -53,7 +58,11 @@ export async function connectOnce(node: NodeSpec, opts: ConnectOptions): Promise
   });
 }
 
-function classifyConnectError(node: NodeSpec, err: Error & { level?: string; code?: string }, seen?: string): SshError {
+function classifyConnectError(
+  node: NodeSpec,
+  err: Error & { level?: string; code?: string },
+  seen?: string,
+): SshError {
   const where = `${node.name} (${node.ssh.host}:${node.ssh.port})`;
   if (seen !== undefined && seen !== node.ssh.hostKey) {
     return new SshError(
@@ -64,8 +73,18 @@ function classifyConnectError(node: NodeSpec, err: Error & { level?: string; cod
     );
   }
   if (err.level === "client-authentication")
-    return new SshError("auth-failed", node.name, `authentication as ${node.ssh.user} failed on ${where}`, false);
+    return new SshError(
+      "auth-failed",
+      node.name,
+      `authentication as ${node.ssh.user} failed on ${where}`,
+      false,
+    );
   if (/Timed out while waiting for handshake/i.test(err.message) || err.level === "client-timeout")
-    return new SshError("timeout", node.name, `timed out connecting to ${where} after ${node.ssh.connectTimeoutMs} ms`, true);
+    return new SshError(
+      "timeout",
+      node.name,
+      `timed out connecting to ${where} after ${node.ssh.connectTimeoutMs} ms`,
+      true,
+    );
   return new SshError("unreachable", node.name, `cannot reach ${where}: ${err.code ?? err.message}`, true);
 }

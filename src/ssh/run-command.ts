@@ -9,12 +9,26 @@ export interface RunLimits {
 }
 
 /** Execute one command line on an open connection, exactly once. */
-export function runCommand(client: Client, nodeName: string, line: string, opts: RunOptions, limits: RunLimits): Promise<CommandResult> {
+export function runCommand(
+  client: Client,
+  nodeName: string,
+  line: string,
+  opts: RunOptions,
+  limits: RunLimits,
+): Promise<CommandResult> {
   const started = Date.now();
   const timeoutMs = opts.timeoutMs ?? limits.defaultTimeoutMs;
   return new Promise((resolve, reject) => {
     client.exec(line, (err, stream) => {
-      if (err) return reject(new SshError("disconnected", nodeName, `cannot start command on ${nodeName}: ${err.message}`, false));
+      if (err)
+        return reject(
+          new SshError(
+            "disconnected",
+            nodeName,
+            `cannot start command on ${nodeName}: ${err.message}`,
+            false,
+          ),
+        );
       const out: Buffer[] = [];
       const errOut: Buffer[] = [];
       const size = { out: 0, err: 0 };

@@ -18,7 +18,10 @@ export interface RemoteCommand {
  * value is shell-quoted (arrays become several quoted words).
  *   sh`rke2 etcd-snapshot save --name ${name}`
  */
-export function sh(strings: TemplateStringsArray, ...values: Array<string | number | readonly string[]>): RemoteCommand {
+export function sh(
+  strings: TemplateStringsArray,
+  ...values: Array<string | number | readonly string[]>
+): RemoteCommand {
   let line = strings[0] ?? "";
   values.forEach((v, i) => {
     const q = Array.isArray(v) ? v.map((x) => shellQuote(String(x))).join(" ") : shellQuote(String(v));

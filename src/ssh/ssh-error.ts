@@ -1,10 +1,5 @@
 export type SshErrorKind =
-  | "host-key-mismatch"
-  | "auth-failed"
-  | "unreachable"
-  | "timeout"
-  | "key-unreadable"
-  | "disconnected";
+  "host-key-mismatch" | "auth-failed" | "unreachable" | "timeout" | "key-unreadable" | "disconnected";
 
 /** A node could not be reached or talked to. `retryable` says whether trying again may help. */
 export class SshError extends Error {

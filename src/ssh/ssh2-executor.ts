@@ -35,7 +35,10 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): SshExecutor 
     defaultTimeoutMs: opts.defaultCommandTimeoutMs ?? 120_000,
     maxOutputBytes: opts.maxOutputBytes ?? 8 * 1024 * 1024,
   };
-  const connectOpts = { agentSocket: opts.agentSocket, keepaliveIntervalMs: opts.keepaliveIntervalMs ?? 10_000 };
+  const connectOpts = {
+    agentSocket: opts.agentSocket,
+    keepaliveIntervalMs: opts.keepaliveIntervalMs ?? 10_000,
+  };
 
   async function connectWithRetry(node: NodeSpec, signal?: AbortSignal): Promise<Client> {
     for (let attempt = 1; ; attempt++) {
@@ -71,11 +74,21 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): SshExecutor 
         node,
         async run(cmd, runOpts = {}) {
           if (closed)
-            throw new SshError("disconnected", node.name, `connection to ${node.name} is closed${dropped ? `: ${dropped.message}` : ""}`, false);
+            throw new SshError(
+              "disconnected",
+              node.name,
+              `connection to ${node.name} is closed${dropped ? `: ${dropped.message}` : ""}`,
+              false,
+            );
           const line = withSudo(cmd, node.ssh.sudo).line;
           const res = await runCommand(client, node.name, line, runOpts, limits);
           if (res.code === null && !res.timedOut && closed)
-            throw new SshError("disconnected", node.name, `connection to ${node.name} dropped while running a command; its outcome is unknown`, false);
+            throw new SshError(
+              "disconnected",
+              node.name,
+              `connection to ${node.name} dropped while running a command; its outcome is unknown`,
+              false,
+            );
           log.debug({ node: node.name, code: res.code, ms: res.durationMs }, "ssh command done");
           return res;
         },

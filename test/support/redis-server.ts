@@ -22,8 +22,24 @@ export async function startRedis(opts: { port?: number } = {}): Promise<RedisHan
   const launch = async () => {
     proc = spawn(
       "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "everysec",
-        "--save", "", "--maxmemory-policy", "noeviction", "--protected-mode", "yes"],
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dir,
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "everysec",
+        "--save",
+        "",
+        "--maxmemory-policy",
+        "noeviction",
+        "--protected-mode",
+        "yes",
+      ],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     proc.on("error", () => undefined);
@@ -55,13 +71,21 @@ export async function startRedis(opts: { port?: number } = {}): Promise<RedisHan
 async function waitForPing(port: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      port,
+      host: "127.0.0.1",
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    client.on("error", () => undefined);
     try {
       await client.connect();
       await client.ping();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}: ${(err as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(`redis-server did not start on port ${port}: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 50));
     } finally {
       client.disconnect();

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the real servers the tests run against (Redis, OpenSSH, Chromium for the browser test)
+# from Debian's packages when they are missing. Without root it says what to install and fails.
+set -euo pipefail
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+command -v xargs >/dev/null 2>&1 || missing+=(findutils)
+if [ "${RKE2_CHATOPS_SKIP_BROWSER:-}" != "1" ]; then
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "rke2-chatops tests need: ${missing[*]}" >&2
+  echo "install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing ${missing[*]} from Debian's packages" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
