@@ -69,8 +69,8 @@ describe("application checks", () => {
     );
   });
   it("fails when nothing listens", async () => {
-    expect(
-      (await runAppCheck({ url: "http://127.0.0.1:1/", expectStatus: 200, timeoutSeconds: 2 })).error,
-    ).toMatch(/ECONNREFUSED/);
+    const port = await freePort();
+    const res = await runAppCheck({ url: `http://127.0.0.1:${port}/`, expectStatus: 200, timeoutSeconds: 2 });
+    expect(res.error).toMatch(/ECONNREFUSED/);
   });
 });
