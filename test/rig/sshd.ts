@@ -1,0 +1,133 @@
+// One real OpenSSH sshd per simulated node, inside its own mount namespace (unshare --mount) so that
+// /var/lib/rancher/rke2, /etc/rancher/rke2, /usr/local/bin and /root are that node's private directories.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, openSync, closeSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import ssh2 from "ssh2";
+
+/** Host paths that each node sees at its own private copy. */
+export const NODE_MOUNTS = [
+  ["var-lib-rancher-rke2", "/var/lib/rancher/rke2"],
+  ["etc-rancher-rke2", "/etc/rancher/rke2"],
+  ["usr-local-bin", "/usr/local/bin"],
+  ["root-home", "/root"],
+] as const;
+
+/** Root, and `unshare --mount` with a private bind mount works. */
+export function namespacesAvailable(): { ok: true } | { ok: false; reason: string } {
+  if (process.platform !== "linux") return { ok: false, reason: `mount namespaces need Linux (this is ${process.platform})` };
+  if (typeof process.getuid === "function" && process.getuid() !== 0)
+    return { ok: false, reason: `the simulated cluster needs root (uid ${process.getuid()}) for unshare --mount and sshd` };
+  for (const bin of ["/usr/sbin/sshd", "/usr/bin/ssh"]) {
+    const r = spawnSync(bin, ["-V"], { encoding: "utf8" });
+    if (r.error) return { ok: false, reason: `${bin} is not usable: ${r.error.message}` };
+  }
+  const r = spawnSync("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", "mount --bind /tmp /mnt && echo ok"], { encoding: "utf8" });
+  if (r.error) return { ok: false, reason: `unshare not usable: ${r.error.message}` };
+  if (r.status !== 0 || !r.stdout.includes("ok"))
+    return { ok: false, reason: `unshare --mount failed (exit ${r.status}): ${(r.stderr || r.stdout).trim() || "no output"}` };
+  return { ok: true };
+}
+
+/** A fresh ed25519 key pair in OpenSSH format: { privateKey, publicKey ("ssh-ed25519 AAAA… comment"), fingerprint }. */
+export function newEd25519(comment: string): { privateKey: string; publicKey: string; fingerprint: string } {
+  const k = ssh2.utils.generateKeyPairSync("ed25519", { comment });
+  return { privateKey: k.private, publicKey: k.public.trim(), fingerprint: fingerprintOf(k.public) };
+}
+
+/** SHA256:<base64 without padding> of a public key line, as `ssh-keygen -lf` prints it. */
+export function fingerprintOf(publicKeyLine: string): string {
+  const blob = Buffer.from(publicKeyLine.trim().split(/\s+/)[1] ?? "", "base64");
+  return "SHA256:" + createHash("sha256").update(blob).digest("base64").replace(/=+$/, "");
+}
+
+export interface SshdSpec { root: string; port: number; hostKeyPath: string; authorizedKeysPath: string }
+
+export function writeSshdConfig(spec: SshdSpec): string {
+  const cfg = join(spec.root, "sshd_config");
+  writeFileSync(cfg, [
+    "ListenAddress 127.0.0.1", `Port ${spec.port}`, `HostKey ${spec.hostKeyPath}`, `AuthorizedKeysFile ${spec.authorizedKeysPath}`,
+    "PermitRootLogin prohibit-password", "PubkeyAuthentication yes", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
+    "UsePAM no", "StrictModes no", `PidFile ${join(spec.root, "sshd.pid")}`, "MaxStartups 200", "MaxSessions 100",
+    "LogLevel ERROR", "UseDNS no", "PrintMotd no", "PrintLastLog no", "AcceptEnv LANG LC_*", "Subsystem sftp internal-sftp", "",
+  ].join("\n"));
+  return cfg;
+}
+
+/** Start sshd -D in a new mount namespace with the node's bind mounts. Resolves once it speaks SSH. */
+export async function launchSshd(spec: SshdSpec, cfg: string): Promise<ChildProcess> {
+  for (const [, target] of NODE_MOUNTS) mkdirSync(target, { recursive: true });
+  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+  const binds = NODE_MOUNTS.map(([src, target]) => `mount --bind '${join(spec.root, src)}' '${target}'`).join(" && ");
+  const log = openSync(join(spec.root, "sshd.log"), "a");
+  const child = spawn("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", `${binds} && exec /usr/sbin/sshd -D -e -f '${cfg}'`], {
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  child.on("error", () => undefined);
+  let exited: string | undefined;
+  child.once("exit", (code, sig) => (exited = `sshd exited (${code ?? sig}); see ${join(spec.root, "sshd.log")}`));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (exited) throw new Error(exited);
+    if (await speaksSsh(spec.port)) return child;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`sshd on port ${spec.port} did not answer within 15 s`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function speaksSsh(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host: "127.0.0.1", port });
+    let buf = "";
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(1000, () => done(false));
+    sock.on("error", () => done(false));
+    sock.on("data", (d) => {
+      buf += d.toString("latin1");
+      if (buf.includes("SSH-2.0-")) done(true);
+    });
+  });
+}
+
+/** The mount namespace id of a process ("mnt:[4026532…]"), or undefined when it is gone. */
+export function mountNs(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/mnt`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** SIGKILL every process living in the given mount namespace (sshd, its sessions, running fixtures). */
+export function killNamespace(ns: string | undefined, except: Set<string>): void {
+  if (!ns || except.has(ns)) return;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    if (mountNs(Number(entry)) === ns) {
+      try {
+        process.kill(Number(entry), "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+export async function stopProcess(child: ChildProcess | undefined, ns: string | undefined): Promise<void> {
+  const own = new Set([mountNs(process.pid) ?? ""]);
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const gone = new Promise((r) => child.once("exit", r));
+    killNamespace(ns, own);
+    child.kill("SIGKILL");
+    await gone;
+  } else killNamespace(ns, own);
+}
