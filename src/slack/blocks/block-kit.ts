@@ -6,7 +6,8 @@ export type Block = Record<string, unknown>;
 export const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
 /** Escape the three characters Slack mrkdwn treats as control characters. */
-export const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+export const esc = (s: string): string =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export const header = (text: string): Block => ({
   type: "header",
@@ -20,17 +21,26 @@ export const section = (mrkdwn: string): Block => ({
 
 export const fieldsSection = (fields: string[]): Block => ({
   type: "section",
-  fields: fields.slice(0, LIMITS.fieldsPerSection).map((f) => ({ type: "mrkdwn", text: clip(f, LIMITS.fieldText) })),
+  fields: fields
+    .slice(0, LIMITS.fieldsPerSection)
+    .map((f) => ({ type: "mrkdwn", text: clip(f, LIMITS.fieldText) })),
 });
 
 export const context = (...texts: string[]): Block => ({
   type: "context",
-  elements: texts.slice(0, LIMITS.contextElements).map((t) => ({ type: "mrkdwn", text: clip(t, LIMITS.sectionText) })),
+  elements: texts
+    .slice(0, LIMITS.contextElements)
+    .map((t) => ({ type: "mrkdwn", text: clip(t, LIMITS.sectionText) })),
 });
 
 export const divider = (): Block => ({ type: "divider" });
 
-export const button = (o: { text: string; actionId: string; value: string; style?: "primary" | "danger" }): Block => ({
+export const button = (o: {
+  text: string;
+  actionId: string;
+  value: string;
+  style?: "primary" | "danger";
+}): Block => ({
   type: "button",
   text: { type: "plain_text", text: clip(o.text, LIMITS.buttonText), emoji: true },
   action_id: o.actionId,
@@ -38,7 +48,10 @@ export const button = (o: { text: string; actionId: string; value: string; style
   ...(o.style ? { style: o.style } : {}),
 });
 
-export const actions = (elements: Block[]): Block => ({ type: "actions", elements: elements.slice(0, LIMITS.actionsElements) });
+export const actions = (elements: Block[]): Block => ({
+  type: "actions",
+  elements: elements.slice(0, LIMITS.actionsElements),
+});
 
 /**
  * Pack lines into as few sections as possible (each ≤ 3000 characters). A single over-long line is
@@ -62,7 +75,13 @@ export function packLines(lines: string[], maxChars: number = LIMITS.sectionText
  * Keep `head` and `tail`, and as many `body` blocks as fit in `max` blocks; when some are left out,
  * a section saying how many (and what to do instead) takes the last place.
  */
-export function fitBlocks(head: Block[], body: Block[], tail: Block[], omitted: (n: number) => string, max: number = LIMITS.blocksPerMessage): Block[] {
+export function fitBlocks(
+  head: Block[],
+  body: Block[],
+  tail: Block[],
+  omitted: (n: number) => string,
+  max: number = LIMITS.blocksPerMessage,
+): Block[] {
   const room = max - head.length - tail.length;
   if (body.length <= room) return [...head, ...body, ...tail];
   const kept = body.slice(0, Math.max(0, room - 1));

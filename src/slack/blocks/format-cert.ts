@@ -27,7 +27,12 @@ export const isoDate = (iso: string): string => iso.slice(0, 10);
 
 /** YYYY-MM-DD of `at` in an IANA time zone (the report's headline date). */
 export function dateInZone(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
   return `${get("year")}-${get("month")}-${get("day")}`;
 }
@@ -51,7 +56,8 @@ export function describeTiming(c: CertRecord): string {
   if (!f) return esc(c.reason ?? "no certificate data");
   if (c.status === "not-yet-valid") return `not valid before ${isoDate(f.notBefore)}`;
   const d = c.daysLeft ?? 0;
-  if (d < 0 || c.status === "expired") return `expired ${d < 0 ? `${plural(-d, "day")} ago` : "today"}, on ${isoDate(f.notAfter)}`;
+  if (d < 0 || c.status === "expired")
+    return `expired ${d < 0 ? `${plural(-d, "day")} ago` : "today"}, on ${isoDate(f.notAfter)}`;
   return `${plural(d, "day")} left, expires ${isoDate(f.notAfter)}`;
 }
 

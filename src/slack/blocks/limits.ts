@@ -18,15 +18,18 @@ export const LIMITS = {
 
 type AnyBlock = Record<string, unknown>;
 
-const textOf = (t: unknown): string => (t && typeof t === "object" && "text" in t ? String((t as { text: unknown }).text) : "");
+const textOf = (t: unknown): string =>
+  t && typeof t === "object" && "text" in t ? String((t as { text: unknown }).text) : "";
 
 /** Every limit a message breaks, one line each; empty when it is within limits. */
 export function checkMessageLimits(msg: { text?: string; blocks?: unknown[] }): string[] {
   const problems: string[] = [];
-  if ((msg.text ?? "").length > LIMITS.messageText) problems.push(`text: ${msg.text?.length} > ${LIMITS.messageText} characters`);
+  if ((msg.text ?? "").length > LIMITS.messageText)
+    problems.push(`text: ${msg.text?.length} > ${LIMITS.messageText} characters`);
   if (!msg.text && !(msg.blocks?.length ?? 0)) problems.push("message has neither text nor blocks");
   const blocks = (msg.blocks ?? []) as AnyBlock[];
-  if (blocks.length > LIMITS.blocksPerMessage) problems.push(`${blocks.length} blocks > ${LIMITS.blocksPerMessage}`);
+  if (blocks.length > LIMITS.blocksPerMessage)
+    problems.push(`${blocks.length} blocks > ${LIMITS.blocksPerMessage}`);
   blocks.forEach((b, i) => problems.push(...checkBlock(b, `blocks[${i}]`)));
   return problems;
 }
@@ -39,7 +42,8 @@ function checkBlock(b: AnyBlock, at: string): string[] {
   switch (b.type) {
     case "header":
       over("text", textOf(b.text).length, LIMITS.headerText);
-      if ((b.text as AnyBlock | undefined)?.type !== "plain_text") out.push(`${at}.text: header text must be plain_text`);
+      if ((b.text as AnyBlock | undefined)?.type !== "plain_text")
+        out.push(`${at}.text: header text must be plain_text`);
       break;
     case "section": {
       const fields = (b.fields as unknown[] | undefined) ?? [];
@@ -73,7 +77,8 @@ function checkBlock(b: AnyBlock, at: string): string[] {
 function checkElement(e: AnyBlock, at: string): string[] {
   const out: string[] = [];
   if (e.type !== "button") return out;
-  if (textOf(e.text).length > LIMITS.buttonText) out.push(`${at}.text: ${textOf(e.text).length} > ${LIMITS.buttonText}`);
+  if (textOf(e.text).length > LIMITS.buttonText)
+    out.push(`${at}.text: ${textOf(e.text).length} > ${LIMITS.buttonText}`);
   if (String(e.value ?? "").length > LIMITS.actionValue) out.push(`${at}.value: too long`);
   if (String(e.action_id ?? "").length > LIMITS.actionId) out.push(`${at}.action_id: too long`);
   return out;

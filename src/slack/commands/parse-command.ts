@@ -17,7 +17,12 @@ export type Rke2Command =
 const cluster = clusterNameSchema;
 const node = nodeNameSchema;
 /** A version (v1.30.4+rke2r1) or a release channel (stable, latest, v1.30). */
-const target = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$/, "expected a version such as v1.30.4+rke2r1 or a channel such as stable");
+const target = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$/,
+    "expected a version such as v1.30.4+rke2r1 or a channel such as stable",
+  );
 const operationId = z.string().regex(/^[a-z0-9-]{4,64}$/, "expected an operation id such as op-1a2b3c");
 
 const argSchemas = {
@@ -29,7 +34,13 @@ const argSchemas = {
   cancel: z.tuple([operationId]),
 } as const;
 
-const ALIASES: Record<string, SubcommandName> = { "--help": "help", "-h": "help", "?": "help", cert: "certs", certificates: "certs" };
+const ALIASES: Record<string, SubcommandName> = {
+  "--help": "help",
+  "-h": "help",
+  "?": "help",
+  cert: "certs",
+  certificates: "certs",
+};
 const MAX_EXPLAIN_CHARS = 8000;
 
 export function parseCommand(rawText: string | undefined): Rke2Command {

@@ -1,0 +1,138 @@
+import { Counter, Gauge, type Registry } from "prom-client";
+import type { NodeScan, NodeScanOk } from "../certs/cert-types.js";
+import type { Clock } from "../shared/clock.js";
+
+/** What the metrics read at scrape time; backed by Redis so every replica serves the latest scan. */
+export interface LatestScanSource {
+  /** Last scan of every node (ok or failed) and last successful scan, per node. */
+  latestNodes(): Promise<{ last: NodeScan[]; lastOk: NodeScanOk[] }>;
+  sourceErrors(): Promise<Array<{ cluster: string; node: string; filepath: string; count: number }>>;
+}
+
+const CERT_LABELS = [
+  "cluster",
+  "node",
+  "filepath",
+  "subject_CN",
+  "issuer_CN",
+  "serial_number",
+  "embedded_kind",
+  "embedded_key",
+] as const;
+type CertLabel = (typeof CERT_LABELS)[number];
+
+/**
+ * x509-certificate-exporter compatible series (same names and label names, plus `cluster` and `node`),
+ * filled from the latest scan on every scrape. A node that is unreachable keeps its last known
+ * certificates, so expiry alert rules keep working while SSH is down.
+ */
+export function registerCertMetrics(
+  registry: Registry,
+  source: LatestScanSource,
+  clock: Clock,
+  opts: { cacheMs?: number } = {},
+): void {
+  // Redis being down must not take the bot's own counters off /metrics: serve no cert series instead.
+  const load = memoize(
+    async () => {
+      try {
+        return { ...(await source.latestNodes()), errors: await source.sourceErrors() };
+      } catch {
+        return { last: [], lastOk: [], errors: [] };
+      }
+    },
+    opts.cacheMs ?? 1000,
+    clock,
+  );
+  const certGauge = (
+    name: string,
+    help: string,
+    value: (notBefore: number, notAfter: number, now: number) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: CERT_LABELS,
+      registers: [registry],
+      async collect() {
+        const { lastOk } = await load();
+        this.reset();
+        const now = clock.now().getTime() / 1000;
+        for (const n of lastOk)
+          for (const c of n.certs) {
+            if (!c.facts) continue;
+            const nb = Date.parse(c.facts.notBefore) / 1000;
+            const na = Date.parse(c.facts.notAfter) / 1000;
+            this.set(certLabels(n, c), value(nb, na, now));
+          }
+      },
+    });
+  certGauge("x509_cert_not_after", "Certificate expiry date (Unix seconds)", (_nb, na) => na);
+  certGauge("x509_cert_not_before", "Certificate start date (Unix seconds)", (nb) => nb);
+  certGauge("x509_cert_expired", "1 when the certificate has expired, else 0", (_nb, na, now) =>
+    na <= now ? 1 : 0,
+  );
+  new Counter({
+    name: "x509_source_errors_total",
+    help: "Certificate files that could not be read or parsed, counted per scan",
+    labelNames: ["cluster", "node", "filepath"] as const,
+    registers: [registry],
+    async collect() {
+      const { errors } = await load();
+      this.reset();
+      for (const e of errors) this.inc({ cluster: e.cluster, node: e.node, filepath: e.filepath }, e.count);
+    },
+  });
+  new Gauge({
+    name: "rke2_chatops_node_scan_success",
+    help: "1 when the node's latest scan reached it over SSH, else 0",
+    labelNames: ["cluster", "node"] as const,
+    registers: [registry],
+    async collect() {
+      const { last } = await load();
+      this.reset();
+      for (const n of last) this.set({ cluster: n.cluster, node: n.node }, n.ok ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "rke2_chatops_node_last_scan_timestamp_seconds",
+    help: "When the node was last scanned (Unix seconds), whatever the outcome",
+    labelNames: ["cluster", "node"] as const,
+    registers: [registry],
+    async collect() {
+      const { last } = await load();
+      this.reset();
+      for (const n of last) this.set({ cluster: n.cluster, node: n.node }, Date.parse(n.scannedAt) / 1000);
+    },
+  });
+}
+
+function certLabels(n: NodeScanOk, c: NodeScanOk["certs"][number]): Partial<Record<CertLabel, string>> {
+  const labels: Partial<Record<CertLabel, string>> = {
+    cluster: n.cluster,
+    node: n.node,
+    filepath: c.source.path,
+    subject_CN: c.facts?.subjectCN ?? "",
+    issuer_CN: c.facts?.issuerCN ?? "",
+    serial_number: c.facts?.serial ?? "",
+  };
+  if (c.source.field) {
+    labels.embedded_kind = "user";
+    labels.embedded_key = c.source.field;
+  }
+  return labels;
+}
+
+/** One load shared by the parallel collect() calls of one scrape. */
+function memoize<T>(fn: () => Promise<T>, ttlMs: number, clock: Clock): () => Promise<T> {
+  let cached: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = clock.now().getTime();
+    if (!cached || now - cached.at > ttlMs) {
+      const value = fn();
+      cached = { at: now, value };
+      value.catch(() => (cached = undefined));
+    }
+    return cached.value;
+  };
+}

@@ -1,0 +1,26 @@
+import type { Registry } from "prom-client";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { HealthReport } from "./health.js";
+
+type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** GET /healthz: JSON, 200 when every check passes, 503 otherwise. */
+export const healthzRoute =
+  (check: () => Promise<HealthReport>): RouteHandler =>
+  async (_req, res) => {
+    const report = await check();
+    res.writeHead(report.status === "ok" ? 200 : 503, {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+    });
+    res.end(`${JSON.stringify(report)}\n`);
+  };
+
+/** GET /metrics: Prometheus text exposition of the given registry. */
+export const metricsRoute =
+  (registry: Registry): RouteHandler =>
+  async (_req, res) => {
+    const body = await registry.metrics();
+    res.writeHead(200, { "content-type": registry.contentType });
+    res.end(body);
+  };

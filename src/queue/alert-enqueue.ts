@@ -1,0 +1,75 @@
+import { createHash } from "node:crypto";
+import type { Queue } from "bullmq";
+import type { ClusterScan } from "../certs/cert-types.js";
+import type { ClusterReport } from "../certs/report-model.js";
+import type { Clock } from "../shared/clock.js";
+import type { Logger } from "../shared/logger.js";
+import { planCertAlerts } from "../slack/alerts/plan-alerts.js";
+import { ALERT_JOB_OPTS, type AlertJobData } from "./alert-queue.js";
+import type { AlertDedup } from "./alert-dedup.js";
+import { safeJobId } from "./connection.js";
+
+/** Consecutive failed scans after which a node is reported unreachable. */
+export const UNREACHABLE_AFTER = 2;
+
+export interface AlertTrigger {
+  /** Called after every scan (scheduled or /rke2 certs): queues the alerts this scan reveals. */
+  afterScan(report: ClusterReport, scan: ClusterScan): Promise<void>;
+}
+
+export function createAlertTrigger(deps: {
+  queue: Queue<AlertJobData>;
+  dedup: AlertDedup;
+  alertDays: readonly number[];
+  clock: Clock;
+  logger: Logger;
+}): AlertTrigger {
+  const { queue, dedup } = deps;
+  return {
+    async afterScan(report, scan) {
+      for (const plan of planCertAlerts(report, deps.alertDays, deps.clock.now())) {
+        const seen = await dedup.known(plan.crossings.map((c) => c.key));
+        const fresh = plan.crossings.filter((c) => !seen.has(c.key));
+        if (fresh.length === 0) continue;
+        const digest = createHash("sha256")
+          .update(
+            fresh
+              .map((c) => c.key)
+              .sort()
+              .join("\n"),
+          )
+          .digest("hex")
+          .slice(0, 24);
+        const data: AlertJobData = {
+          kind: "certs",
+          cluster: plan.cluster,
+          node: plan.node,
+          role: plan.role,
+          scannedAt: report.scannedAt,
+          crossings: fresh,
+        };
+        await queue.add("cert-alert", data, { ...ALERT_JOB_OPTS, jobId: safeJobId("certs", digest) });
+        deps.logger.info({ cluster: plan.cluster, node: plan.node, crossings: fresh.length }, "alert queued");
+      }
+      for (const n of scan.nodes) {
+        const failures = await dedup.recordReachability(n.cluster, n.node, n.ok);
+        if (n.ok || failures < UNREACHABLE_AFTER) continue;
+        if (!(await dedup.claimUnreachableAlert(n.cluster, n.node))) continue;
+        const data: AlertJobData = {
+          kind: "unreachable",
+          cluster: n.cluster,
+          node: n.node,
+          role: n.role,
+          scannedAt: n.scannedAt,
+          failures,
+          error: n.error,
+        };
+        await queue.add("unreachable-alert", data, {
+          ...ALERT_JOB_OPTS,
+          jobId: safeJobId("unreachable", n.cluster, n.node, String(Date.parse(n.scannedAt))),
+        });
+        deps.logger.warn({ cluster: n.cluster, node: n.node, failures }, "node unreachable alert queued");
+      }
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import type { Inventory } from "../config/inventory.js";
+import type { BotMetrics } from "../observability/metrics.js";
+import type { ChatPort } from "../shared/chat-port.js";
+import type { Logger } from "../shared/logger.js";
+import { renderCertAlert, renderUnreachableAlert } from "../slack/blocks/render-alert.js";
+import { ChatError } from "../slack/chat-error.js";
+import { ALERT_QUEUE, type AlertJobData } from "./alert-queue.js";
+import type { AlertDedup } from "./alert-dedup.js";
+import { stateKey, type QueueContext } from "./connection.js";
+import { countJobs, isFinalFailure } from "../observability/count-jobs.js";
+import { postOnce } from "./report-post.js";
+
+export interface AlertWorkerDeps {
+  ctx: QueueContext;
+  inventory: Inventory;
+  chat: ChatPort;
+  dedup: AlertDedup;
+  logger: Logger;
+  metrics: Pick<BotMetrics, "jobs">;
+  concurrency?: number;
+}
+
+/** Posts each queued alert as its own top-level message in the cluster's channel, once. */
+export function createAlertWorker(deps: AlertWorkerDeps): Worker<AlertJobData> {
+  const worker = new Worker<AlertJobData>(ALERT_QUEUE, (job) => processAlert(deps, job), {
+    connection: deps.ctx.connection,
+    prefix: deps.ctx.prefix,
+    concurrency: deps.concurrency ?? 4,
+  });
+  countJobs(worker, ALERT_QUEUE, deps.metrics);
+  worker.on("failed", (job, err) => {
+    if (!job || !isFinalFailure(job)) return;
+    // Given up: free the claims so the next scan queues the alert again instead of dropping it.
+    const d = job.data;
+    const release =
+      d.kind === "certs"
+        ? deps.dedup.release(
+            d.crossings.map((c) => c.key),
+            job.id ?? "",
+          )
+        : deps.dedup.releaseUnreachableAlert(d.cluster, d.node);
+    release.catch(() => undefined);
+    deps.logger.error(
+      { cluster: d.cluster, node: d.node, err: err.message },
+      "alert not posted after every retry; the next scan queues it again",
+    );
+  });
+  return worker;
+}
+
+async function processAlert(deps: AlertWorkerDeps, job: Job<AlertJobData>): Promise<string> {
+  const d = job.data;
+  const cluster = deps.inventory.clusters.find((c) => c.name === d.cluster);
+  if (!cluster) return "cluster no longer in the inventory";
+  const approvers = deps.inventory.approvals.approvers;
+  const jobId = job.id ?? "";
+  const msgKey = stateKey(deps.ctx, "alert", "message", jobId);
+  try {
+    if (d.kind === "unreachable") {
+      const msg = renderUnreachableAlert({ ...d, approvers });
+      await postOnce(deps.ctx.connection, msgKey, deps.chat, cluster.channel, msg);
+      return "posted";
+    }
+    const held = await deps.dedup.claim(
+      d.crossings.map((c) => c.key),
+      jobId,
+    );
+    const crossings = d.crossings.filter((c) => held.has(c.key));
+    if (crossings.length === 0) return "already alerted";
+    const msg = renderCertAlert({
+      cluster: d.cluster,
+      node: d.node,
+      role: d.role,
+      crossings,
+      approvers,
+      scannedAt: d.scannedAt,
+    });
+    const posted = await postOnce(deps.ctx.connection, msgKey, deps.chat, cluster.channel, msg);
+    await deps.dedup.markSent(
+      crossings.map((c) => c.key),
+      posted.ts,
+    );
+    deps.logger.info(
+      { cluster: d.cluster, node: d.node, crossings: crossings.length, ts: posted.ts },
+      "alert posted",
+    );
+    return "posted";
+  } catch (err) {
+    if (err instanceof ChatError && !err.retryable && !err.needsInvite && err.code !== "rate_limited")
+      throw new UnrecoverableError(err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,59 @@
+import { buildClusterReport } from "../certs/build-report.js";
+import type { ClusterScan } from "../certs/cert-types.js";
+import type { ClusterReport } from "../certs/report-model.js";
+import { scanInventory } from "../certs/scan-inventory.js";
+import type { Inventory } from "../config/inventory.js";
+import type { Clock } from "../shared/clock.js";
+import type { Logger } from "../shared/logger.js";
+import type { SshExecutor } from "../ssh/ssh-executor.js";
+import type { AlertTrigger } from "./alert-enqueue.js";
+import type { ScanStore } from "./scan-store.js";
+
+export interface ScanRunDeps {
+  inventory: Inventory;
+  executor: SshExecutor;
+  store: ScanStore;
+  alerts: AlertTrigger;
+  clock: Clock;
+  logger: Logger;
+  /** Nodes scanned at once within one scan. */
+  concurrency?: number;
+}
+
+export interface ScannedCluster {
+  scan: ClusterScan;
+  report: ClusterReport;
+}
+
+/**
+ * Every scan, whatever asked for it, goes through here: scan over SSH, keep the result for
+ * /metrics, build the report, queue the alerts it reveals.
+ */
+export async function runScans(
+  deps: ScanRunDeps,
+  opts: { cluster?: string; node?: string; signal?: AbortSignal } = {},
+): Promise<ScannedCluster[]> {
+  const { inventory: inv } = deps;
+  const scans = await scanInventory(
+    inv,
+    { executor: deps.executor, clock: deps.clock, logger: deps.logger },
+    { ...opts, concurrency: deps.concurrency },
+  );
+  const policy = { renewalWindowDays: inv.report.renewalWindowDays, alertDays: inv.report.alertDays };
+  const out: ScannedCluster[] = [];
+  for (const scan of scans) {
+    await deps.store.save(scan);
+    const report = buildClusterReport(scan, policy, deps.clock.now());
+    try {
+      await deps.alerts.afterScan(report, scan);
+    } catch (err) {
+      // The answer still goes out; the next scan re-plans the same alerts (deduplicated).
+      deps.logger.error(
+        { cluster: scan.cluster, err: (err as Error).message },
+        "could not queue alerts for this scan",
+      );
+    }
+    out.push({ scan, report });
+  }
+  return out;
+}

@@ -1,0 +1,68 @@
+import { Worker, type Job } from "bullmq";
+import type { BotMetrics } from "../observability/metrics.js";
+import { countJobs } from "../observability/count-jobs.js";
+import type { ChatMessage, ChatPort } from "../shared/chat-port.js";
+import { renderCertsAnswer, renderMultiClusterAnswer } from "../slack/blocks/render-certs-answer.js";
+import { renderNotice } from "../slack/blocks/render-notice.js";
+import type { QueueContext } from "./connection.js";
+import { SCAN_QUEUE, type ScanJobData } from "./scan-queue.js";
+import { runScans, type ScanRunDeps, type ScannedCluster } from "./scan-run.js";
+
+export interface ScanWorkerDeps extends ScanRunDeps {
+  ctx: QueueContext;
+  chat: ChatPort;
+  metrics: Pick<BotMetrics, "jobs">;
+  concurrency?: number;
+}
+
+/** Runs `/rke2 certs` scans and answers through the command's response_url. */
+export function createScanWorker(deps: ScanWorkerDeps): Worker<ScanJobData> {
+  const worker = new Worker<ScanJobData>(
+    SCAN_QUEUE,
+    (job, _token, signal) => processScan(deps, job, signal),
+    {
+      connection: deps.ctx.connection,
+      prefix: deps.ctx.prefix,
+      concurrency: deps.concurrency ?? 4,
+    },
+  );
+  countJobs(worker, SCAN_QUEUE, deps.metrics);
+  return worker;
+}
+
+async function processScan(
+  deps: ScanWorkerDeps,
+  job: Job<ScanJobData>,
+  signal?: AbortSignal,
+): Promise<string> {
+  const d = job.data;
+  const log = deps.logger.child({ job: job.id, cluster: d.cluster, node: d.node, user: d.userId });
+  let answer: ChatMessage;
+  try {
+    const results = await runScans(deps, { cluster: d.cluster, node: d.node, signal });
+    answer = renderAnswer(results, d.node, deps.inventory.report.renewalWindowDays);
+  } catch (err) {
+    log.error({ err: (err as Error).message }, "scan failed");
+    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
+    answer = renderNotice(`The scan failed: ${(err as Error).message}`, { emoji: ":x:" });
+  }
+  if (!d.responseUrl) return "scanned";
+  try {
+    await deps.chat.respond(d.responseUrl, answer);
+  } catch (err) {
+    // Scanning again would not revive an expired response_url; the log line carries the advice.
+    log.warn({ err: (err as Error).message }, "could not deliver the scan answer");
+    return "answer not delivered";
+  }
+  return "answered";
+}
+
+function renderAnswer(
+  results: ScannedCluster[],
+  node: string | undefined,
+  renewalWindowDays: number,
+): ChatMessage {
+  const inputs = results.map(({ scan, report }) => ({ report, scan, node, renewalWindowDays }));
+  if (inputs.length === 1) return renderCertsAnswer(inputs[0]!);
+  return renderMultiClusterAnswer(inputs);
+}

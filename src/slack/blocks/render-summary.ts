@@ -1,0 +1,83 @@
+import type { CertStatus } from "../../certs/cert-types.js";
+import { STATUS_ORDER, type ClusterReport, type ProblemCert } from "../../certs/report-model.js";
+import { esc, packLines } from "./block-kit.js";
+import { certLine, certLocation, isoDate, plural, STATUS_EMOJI, STATUS_WORDS } from "./format-cert.js";
+
+/** The worst thing in a report, as one emoji: used in headlines and notification text. */
+export function reportEmoji(r: ClusterReport): string {
+  const worst = STATUS_ORDER.find((s) => s !== "ok" && r.counts[s] > 0);
+  if (worst) return STATUS_EMOJI[worst];
+  return r.unreachable.length > 0 ? ":warning:" : STATUS_EMOJI.ok;
+}
+
+/** "1 expired · 2 critical · 3 renewal window · 1 node unreachable", or "all 87 certificates fine". */
+export function countsLine(r: ClusterReport): string {
+  const parts = STATUS_ORDER.filter((s) => s !== "ok" && r.counts[s] > 0).map(
+    (s) => `${r.counts[s]} ${STATUS_WORDS[s]}`,
+  );
+  if (r.unreachable.length > 0) parts.push(`${plural(r.unreachable.length, "node")} unreachable`);
+  if (parts.length === 0) return `all ${plural(r.totals.certificates, "certificate")} fine`;
+  return parts.join(" · ");
+}
+
+export function summaryText(r: ClusterReport): string {
+  const t = r.totals;
+  const scanned =
+    t.nodesScanned === t.nodes
+      ? plural(t.nodes, "node")
+      : `${plural(t.nodes, "node")}, ${t.nodesScanned} scanned`;
+  const soonest = r.soonestLeaf
+    ? ` · soonest leaf expiry: ${plural(r.soonestLeaf.daysLeft, "day")} (\`${r.soonestLeaf.node}\`, ${isoDate(r.soonestLeaf.notAfter)})`
+    : "";
+  return `${reportEmoji(r)} *${r.cluster}*: ${countsLine(r)}\n${scanned} · ${plural(t.certificates, "certificate")} (${t.leaves} leaf, ${t.cas} CA)${soonest}`;
+}
+
+export const healthyLine = (r: ClusterReport, renewalWindowDays?: number): string | undefined => {
+  const ok = r.counts.ok;
+  if (ok === 0) return undefined;
+  const horizon = renewalWindowDays ? ` (more than ${renewalWindowDays} days left)` : "";
+  const other = r.problems.length > 0 ? "other " : "";
+  return `${STATUS_EMOJI.ok} ${plural(ok, `${other}certificate`)} fine${horizon}.`;
+};
+
+export function unreachableLines(r: ClusterReport): string[] {
+  return r.unreachable.map(
+    (u) => `:no_entry: \`${u.node}\` (${u.role}) *unreachable*: ${esc(u.kind)} — ${esc(u.message)}`,
+  );
+}
+
+/** A problem with its advice underneath. */
+export const problemLine = (p: ProblemCert, withNode = true): string =>
+  `${certLine(p, { withNode })}\n      ↳ ${esc(p.advice)}`;
+
+/**
+ * Problems beyond the first `detailed` grouped by status and file across nodes, so 200 nodes in their
+ * renewal window read as a handful of lines instead of 200.
+ */
+export function groupedProblemLines(problems: ProblemCert[]): string[] {
+  const groups = new Map<string, { status: CertStatus; loc: string; items: ProblemCert[] }>();
+  for (const p of problems) {
+    const key = `${p.status}\u0000${certLocation(p)}`;
+    const g = groups.get(key) ?? { status: p.status, loc: certLocation(p), items: [] };
+    g.items.push(p);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map(({ status, loc, items }) => {
+    const first = items[0] as ProblemCert;
+    const nodes =
+      items.length === 1 ? `\`${first.node}\`` : `${items.length} nodes (worst: \`${first.node}\`)`;
+    const when = first.facts
+      ? `, ${(first.daysLeft ?? 0) < 0 ? "expired" : "expires"} ${isoDate(first.facts.notAfter)}`
+      : "";
+    return `${STATUS_EMOJI[status]} *${STATUS_WORDS[status]}* \`${esc(loc)}\` on ${nodes}${when}\n      ↳ ${esc(first.advice)}`;
+  });
+}
+
+/** Problem sections: the worst `detailed` individually with advice, the rest grouped by file. */
+export function problemSections(problems: ProblemCert[], detailed: number): string[] {
+  const lines = problems.slice(0, detailed).map((p) => problemLine(p));
+  const rest = problems.slice(detailed);
+  if (rest.length > 0)
+    lines.push(`*…and ${plural(rest.length, "more problem")}, by file:*`, ...groupedProblemLines(rest));
+  return packLines(lines);
+}

@@ -1,0 +1,22 @@
+/**
+ * A Slack call that failed for good (after the Web client's own 429 / network retries). `code` is
+ * Slack's error string (`not_in_channel`, `invalid_auth`, …) or `http_<status>` / `network_error`;
+ * `advice` is what an operator should do; `retryable` says whether a job retry may help.
+ */
+export class ChatError extends Error {
+  constructor(
+    readonly code: string,
+    readonly method: string,
+    readonly advice: string,
+    readonly retryable: boolean,
+    readonly channel?: string,
+  ) {
+    super(`Slack ${method} failed: ${code}${channel ? ` (channel ${channel})` : ""}. ${advice}`);
+    this.name = "ChatError";
+  }
+
+  /** The bot is not a member of the channel, or cannot see it. */
+  get needsInvite(): boolean {
+    return this.code === "not_in_channel" || this.code === "channel_not_found";
+  }
+}

@@ -1,0 +1,41 @@
+import type { Inventory } from "../../config/inventory.js";
+import type { OperationsApi } from "../../operations/operations-api.js";
+import type { CommandRequester } from "../../operations/requester.js";
+import type { ScanRequests } from "../../queue/scan-queue.js";
+import type { ChatMessage, ChatPort } from "../../shared/chat-port.js";
+import type { Clock } from "../../shared/clock.js";
+import type { Logger } from "../../shared/logger.js";
+import type { Rke2Command } from "../commands/parse-command.js";
+
+/** A subcommand implemented elsewhere (explain, upgrade-plan): gets the parsed command, returns the answer. */
+export type ExtraCommandHandler = (
+  cmd: Extract<Rke2Command, { kind: "explain" | "upgrade-plan" }>,
+  ctx: { by: CommandRequester; responseUrl: string },
+) => Promise<ChatMessage>;
+
+export interface CommandExtensions {
+  explain?: ExtraCommandHandler;
+  "upgrade-plan"?: ExtraCommandHandler;
+}
+
+/** What the Slack listeners need; plain arguments, no Bolt types. */
+export interface ListenerDeps {
+  inventory: Inventory;
+  chat: ChatPort;
+  scans: ScanRequests;
+  ops: OperationsApi;
+  logger: Logger;
+  clock: Clock;
+  extensions?: CommandExtensions;
+}
+
+/** What a slash command carries, as the listener sees it. */
+export interface SlashInput {
+  text: string;
+  userId: string;
+  userName?: string;
+  channelId: string;
+  responseUrl: string;
+}
+
+export type Ack = (msg?: ChatMessage) => Promise<void>;

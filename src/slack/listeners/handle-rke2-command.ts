@@ -1,0 +1,93 @@
+import { resolveScanTarget } from "../../certs/scan-inventory.js";
+import type { CommandRequester } from "../../operations/requester.js";
+import type { ChatMessage } from "../../shared/chat-port.js";
+import { parseCommand, type Rke2Command } from "../commands/parse-command.js";
+import { renderHelp } from "../blocks/render-help.js";
+import { renderNotice, renderUsageError } from "../blocks/render-notice.js";
+import type { Ack, ListenerDeps, SlashInput } from "./command-deps.js";
+import { handleCertsCommand } from "./handle-certs-command.js";
+import { failureMessage, outcomeMessage } from "./reply-outcome.js";
+
+/**
+ * `/rke2 …`: parse, ack within milliseconds, and do anything slow afterwards, answering through the
+ * response_url. Never throws to Bolt: a failure becomes an ephemeral message and a log line.
+ */
+export async function handleRke2Command(deps: ListenerDeps, input: SlashInput, ack: Ack): Promise<void> {
+  const cmd = parseCommand(input.text);
+  const by: CommandRequester = {
+    userId: input.userId,
+    channelId: input.channelId,
+    ...(input.userName ? { userName: input.userName } : {}),
+  };
+  const log = deps.logger.child({ command: cmd.kind, user: input.userId, channel: input.channelId });
+  log.info("slash command");
+  switch (cmd.kind) {
+    case "help":
+      return ack(renderHelp(deps.inventory.clusters.map((c) => c.name)));
+    case "invalid":
+      return ack(renderUsageError(cmd.message, cmd.usage));
+    case "certs":
+      return handleCertsCommand(deps, input, cmd.cluster, cmd.node, ack);
+  }
+  const unknown =
+    "cluster" in cmd && cmd.cluster ? resolveScanTarget(deps.inventory, cmd.cluster) : undefined;
+  if (unknown && !unknown.ok) return ack(renderNotice(unknown.message, { emoji: ":warning:" }));
+  await ack(renderNotice(workingOn(cmd), { emoji: ":hourglass_flowing_sand:" }));
+  let answer: ChatMessage;
+  try {
+    answer = await run(deps, cmd, by, input.responseUrl);
+  } catch (err) {
+    log.error({ err: (err as Error).message }, "slash command failed");
+    answer = failureMessage(`running \`/rke2 ${cmd.kind}\``);
+  }
+  await deps.chat
+    .respond(input.responseUrl, answer)
+    .catch((err) => log.warn({ err: (err as Error).message }, "could not answer"));
+}
+
+type LaterCommand = Exclude<Rke2Command, { kind: "help" | "invalid" | "certs" }>;
+
+async function run(
+  deps: ListenerDeps,
+  cmd: LaterCommand,
+  by: CommandRequester,
+  responseUrl: string,
+): Promise<ChatMessage> {
+  switch (cmd.kind) {
+    case "rotate":
+      return outcomeMessage(await deps.ops.request("rotate", cmd.cluster, [], by));
+    case "upgrade":
+      return outcomeMessage(await deps.ops.request("upgrade", cmd.cluster, [cmd.target], by));
+    case "status":
+      return outcomeMessage(await deps.ops.status(cmd.cluster));
+    case "cancel":
+      return outcomeMessage(await deps.ops.cancel(cmd.operationId, by));
+    case "explain":
+    case "upgrade-plan": {
+      const handler = deps.extensions?.[cmd.kind];
+      if (!handler)
+        return renderNotice(`\`/rke2 ${cmd.kind}\` is not available in this version of the bot.`, {
+          emoji: ":construction:",
+          trusted: true,
+        });
+      return handler(cmd, { by, responseUrl });
+    }
+  }
+}
+
+function workingOn(cmd: LaterCommand): string {
+  switch (cmd.kind) {
+    case "rotate":
+      return `Preparing a certificate rotation plan for ${cmd.cluster} (preflight checks first)…`;
+    case "upgrade":
+      return `Preparing an upgrade plan for ${cmd.cluster} to ${cmd.target} (preflight checks first)…`;
+    case "upgrade-plan":
+      return `Building System Upgrade Controller plans for ${cmd.cluster} → ${cmd.target}…`;
+    case "status":
+      return cmd.cluster ? `Looking up operations on ${cmd.cluster}…` : "Looking up operations…";
+    case "cancel":
+      return `Cancelling ${cmd.operationId}…`;
+    case "explain":
+      return "Looking at that error…";
+  }
+}

@@ -1,0 +1,21 @@
+import type { Outcome } from "../../operations/operations-api.js";
+import type { ChatMessage } from "../../shared/chat-port.js";
+import { renderNotice } from "../blocks/render-notice.js";
+
+/** An operations Outcome as a short ephemeral answer. Engine messages are our own text: mrkdwn kept. */
+export function outcomeMessage(o: Outcome): ChatMessage {
+  const id = o.operationId && !o.message.includes(o.operationId) ? ` (\`${o.operationId}\`)` : "";
+  return renderNotice(`${o.message}${id}`, {
+    emoji: o.ok ? ":white_check_mark:" : ":no_entry_sign:",
+    trusted: true,
+  });
+}
+
+export const failureMessage = (what: string): ChatMessage =>
+  renderNotice(
+    `Something went wrong while ${what}; the error is in the bot's log. Try again, or \`/rke2 status\`.`,
+    {
+      emoji: ":x:",
+      trusted: true,
+    },
+  );
