@@ -5,7 +5,8 @@ const DAY_MS = 86_400_000;
 export const CA_WARNING_DAYS = 365;
 
 export function daysLeft(notAfter: string, now: Date): number {
-  return Math.floor((Date.parse(notAfter) - now.getTime()) / DAY_MS);
+  // Truncate toward zero: 39.9 days left is "39", expired 5.1 days ago is "-5".
+  return Math.trunc((Date.parse(notAfter) - now.getTime()) / DAY_MS) || 0;
 }
 
 /**

@@ -29,7 +29,8 @@ export function parseCertificate(der: Buffer): CertFacts {
     subjectCN: cert.subjectName.getField("CN")[0] ?? "",
     subjectO: cert.subjectName.getField("O"),
     issuerCN: cert.issuerName.getField("CN")[0] ?? "",
-    serial: cert.serialNumber.toLowerCase(),
+    // Canonical hex without leading zeros, as openssl and Go print serials.
+    serial: cert.serialNumber.toLowerCase().replace(/^0+(?=.)/, ""),
     fingerprint256: createHash("sha256").update(der).digest("hex"),
     sans: {
       dns: names.filter((n) => n.type === "dns").map((n) => n.value),

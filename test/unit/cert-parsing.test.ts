@@ -18,7 +18,7 @@ beforeAll(async () => {
     server: true,
     dns: ["cp-1", "localhost"],
     ip: ["10.0.0.11"],
-    serial: "0abc12",
+    serial: "abc12",
   });
   bundle = leaf + ca.pem;
 });
@@ -36,7 +36,7 @@ describe("extractCerts on .crt bundles", () => {
     expect(leaf?.facts).toMatchObject({
       subjectCN: "kube-apiserver",
       issuerCN: "rke2-server-ca@1700000000",
-      serial: "0abc12",
+      serial: "abc12",
       isCA: false,
       usages: ["ServerAuth"],
       sans: { dns: ["cp-1", "localhost"], ip: ["10.0.0.11"] },
