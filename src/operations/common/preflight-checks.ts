@@ -1,0 +1,38 @@
+import type { ClusterSpec } from "../../config/inventory.js";
+import { sh } from "../../ssh/shell-quote.js";
+import type { RemoteAccess } from "../engine/definition.js";
+import { readNodeStatuses, readyzOn } from "./cluster-health.js";
+
+/**
+ * Read-only health checks every operation starts with: each node reachable with its pinned host
+ * key, every node Ready, /readyz (which includes etcd) ok on every server. Returns problems, one
+ * line each, worded for the operator.
+ */
+export async function clusterPreflight(remote: RemoteAccess, cluster: ClusterSpec): Promise<string[]> {
+  const problems: string[] = [];
+  const reach = await Promise.all(
+    cluster.nodes.map(async (n) => {
+      try {
+        const r = await remote.run(n, sh`true`, { timeoutMs: 30_000 });
+        return r.code === 0 ? undefined : `${n.name}: test command exited ${r.code}`;
+      } catch (e) {
+        return `${n.name}: not reachable over SSH (${(e as Error).message})`;
+      }
+    }),
+  );
+  problems.push(...reach.filter((p): p is string => !!p));
+  if (problems.length > 0) return problems;
+
+  const st = await readNodeStatuses(remote);
+  if ("error" in st) return [`cannot read node status from any server: ${st.error}`];
+  for (const n of cluster.nodes) {
+    const s = st.nodes.find((x) => x.name === n.name);
+    if (!s) problems.push(`${n.name}: not found in the Kubernetes API (is the inventory name the node name?)`);
+    else if (!s.ready) problems.push(`${n.name}: not Ready (${s.reason})`);
+  }
+  for (const s of cluster.nodes.filter((n) => n.role === "server")) {
+    const rz = await readyzOn(remote, s);
+    if (!rz.ok) problems.push(`${s.name}: /readyz failing: ${rz.failed.join(", ")}`);
+  }
+  return problems;
+}

@@ -1,0 +1,115 @@
+import type { CertRecord } from "../../certs/cert-types.js";
+import type { ClusterSpec, Inventory, NodeSpec } from "../../config/inventory.js";
+import type { Clock } from "../../shared/clock.js";
+import type { Logger } from "../../shared/logger.js";
+import type { RemoteCommand } from "../../ssh/shell-quote.js";
+import type { CommandResult } from "../../ssh/ssh-executor.js";
+import type { OperationKind } from "../operations-api.js";
+import type { NodeLedger, OpRecord, PlanText, PlannedPhase, StepRecord } from "./records.js";
+
+/**
+ * An operation is data plus functions: phases (each behind an approval gate), each a list of
+ * per-node steps the engine runs check → act → verify. Rotation and upgrade are two definitions
+ * of this one shape; the engine knows nothing about certificates or versions.
+ */
+export interface OperationDefinition {
+  kind: OperationKind;
+  title: string;
+  /** Validate the words after `/rke2 <kind> <cluster>`. Pure. */
+  parseArgs(args: string[]): { ok: true; params: Record<string, unknown> } | { ok: false; message: string };
+  /** Read-only checks before anything is posted for approval. */
+  preflight(ctx: PreflightContext): Promise<PreflightResult>;
+  phases: PhaseDef[];
+  /** Lines for the final message (e.g. the before/after table). Pure over the ledger. */
+  completion(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): CompletionText;
+}
+
+export interface CompletionText {
+  table: { headers: string[]; rows: string[][] };
+  notes: string[];
+}
+
+export type PreflightResult =
+  | { ok: true; plan: PlanText; phases: PlannedPhase[]; params: Record<string, unknown>; facts?: Record<string, Record<string, unknown>> }
+  | { ok: false; problems: string[] };
+
+export interface PreflightContext {
+  opId: string;
+  inventory: Inventory;
+  cluster: ClusterSpec;
+  params: Record<string, unknown>;
+  remote: RemoteAccess;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface PhaseDef {
+  id: string;
+  title: string;
+  steps: Record<string, StepDef>;
+  /** Best effort after a failed step: leave the node serving. Returns what it did, for the report. */
+  recover?(ctx: StepContext, ledger: Readonly<NodeLedger>): Promise<string[]>;
+  /** Thread reply once the phase is done (paths and sizes, new expiry dates, reminders). Pure. */
+  report(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): string[];
+}
+
+/** What check() saw. `done` = the step's effect is already on the node (resume, retry, SSH drop). */
+export interface CheckResult {
+  done: boolean;
+  observed?: unknown;
+  /** Facts learned while checking (e.g. a backup dir found after a crash). */
+  facts?: Record<string, unknown>;
+}
+
+export type StepOutcome =
+  | { ok: true; facts?: Record<string, unknown>; summary?: string; warnings?: string[] }
+  | { ok: false; failure: StepFailure; facts?: Record<string, unknown> };
+
+export interface StepFailure {
+  message: string;
+  command?: string;
+  exitCode?: number | null;
+  stderr?: string;
+}
+
+export interface StepDef {
+  id: string;
+  title: string;
+  check(ctx: StepContext): Promise<CheckResult>;
+  act(ctx: StepContext, check: CheckResult): Promise<StepOutcome>;
+  verify(ctx: StepContext, check: CheckResult): Promise<StepOutcome>;
+  /** On Retry after a failure of this step, start again from this step of the same node (default: itself). */
+  retryFrom?: string;
+  /** Only reads the node (waits, verifications): no intent is recorded, verify() does the work. */
+  readOnly?: boolean;
+}
+
+/** A step that changes nothing on the node: verify() is all it does. */
+export function readOnlyStep(s: Pick<StepDef, "id" | "title" | "verify" | "retryFrom">): StepDef {
+  return { ...s, readOnly: true, check: async () => ({ done: true }), act: async () => ({ ok: true }) };
+}
+
+export interface StepContext {
+  op: OpRecord;
+  phase: PlannedPhase;
+  node: NodeSpec;
+  cluster: ClusterSpec;
+  inventory: Inventory;
+  /** This node's facts so far (merged from earlier steps and phases). */
+  facts: Readonly<Record<string, unknown>>;
+  record: StepRecord;
+  /** The ledger says the act may already have run (intent/unknown): check() must look, not assume. */
+  resumed: boolean;
+  remote: RemoteAccess;
+  clock: Clock;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/** Remote access with connection loss turned into ConnectionLostError (the engine reconnects and re-checks). */
+export interface RemoteAccess {
+  run(node: NodeSpec, cmd: RemoteCommand, opts?: { timeoutMs?: number }): Promise<CommandResult>;
+  readCerts(node: NodeSpec): Promise<CertRecord[]>;
+  /** Run on the first server that answers, in inventory order (kubectl needs a live API). */
+  onAnyServer(cmd: RemoteCommand, opts?: { exclude?: string[]; timeoutMs?: number }): Promise<CommandResult & { server: string }>;
+}

@@ -1,0 +1,69 @@
+import type { ClusterSpec, NodeSpec } from "../../config/inventory.js";
+import type { AuditEntry, NodeLedger, OpRecord } from "./records.js";
+
+/** A newer attempt (another worker after a stall) owns the operation: stop without writing. */
+export class FencedError extends Error {
+  constructor(readonly opId: string) {
+    super(`operation ${opId}: a newer attempt holds the ledger; this worker stops`);
+    this.name = "FencedError";
+  }
+}
+
+export type LockAction = "persist" | "release";
+
+/**
+ * The operation ledger (adapter: queue/operation-ledger.ts on Redis + Lua). Writes made by the
+ * engine carry the attempt epoch and throw FencedError when it is stale; writes made by API calls
+ * (decisions, cancel) are compare-and-set on the record version and return false on a race.
+ */
+export interface OperationLedger {
+  get(id: string): Promise<OpRecord | undefined>;
+  nodes(id: string): Promise<Map<string, NodeLedger>>;
+  audit(id: string, last?: number): Promise<AuditEntry[]>;
+  create(op: OpRecord, nodes: NodeLedger[], audit: AuditEntry[]): Promise<boolean>;
+  /** CAS on prev.version; writes next with version+1 (and, atomically, any node ledgers given). */
+  casOp(prev: OpRecord, next: OpRecord, audit: AuditEntry[], lock?: LockAction, nodes?: NodeLedger[]): Promise<boolean>;
+  /** Start an engine attempt: bumps and returns the fencing epoch. */
+  beginAttempt(id: string): Promise<number>;
+  /** Fenced CAS; false on a version race (re-read and retry), FencedError when the epoch is stale. */
+  commitOp(epoch: number, prev: OpRecord, next: OpRecord, audit: AuditEntry[], lock?: LockAction): Promise<boolean>;
+  /** Fenced write of one node's ledger. */
+  commitNode(opId: string, epoch: number, node: NodeLedger, audit: AuditEntry[]): Promise<void>;
+  /** One operation per cluster: NX lock with a fencing token; a TTL until persisted (preflight may die). */
+  acquireClusterLock(cluster: string, opId: string, ttlMs: number): Promise<{ ok: true; lock: string } | { ok: false; holder: string }>;
+  lockHolder(cluster: string): Promise<string | undefined>;
+  activeOps(): Promise<string[]>;
+  recentOps(cluster: string, n: number): Promise<string[]>;
+}
+
+/** Transport (adapter: queue/operation-queue.ts on BullMQ). Idempotent by job id. */
+export interface OperationScheduler {
+  enqueueRun(opId: string, runSeq: number): Promise<void>;
+  scheduleExpiry(opId: string, token: string, at: Date): Promise<void>;
+}
+
+/** A note for the operation's thread. */
+export type ThreadNote =
+  | { kind: "text"; text: string }
+  | { kind: "phase-report"; phaseTitle: string; lines: string[] }
+  | { kind: "failure"; op: OpRecord }
+  | { kind: "completion"; op: OpRecord; table: { headers: string[]; rows: string[][] }; notes: string[] };
+
+/** Outbound messages of an operation (adapter: operations/chat-notifier.ts over ChatPort + Block Kit renderers). */
+export interface OperationNotifier {
+  postMain(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): Promise<{ channel: string; ts: string }>;
+  updateMain(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): Promise<void>;
+  thread(op: OpRecord, note: ThreadNote): Promise<void>;
+}
+
+export type NodeStartDecision = { ok: true } | { ok: false; notBefore: Date; reason: string };
+
+/**
+ * Seams for later features: maintenance windows answer mayStartNode, application checks answer
+ * afterNode. `probe` marks named points of the engine (tests use it to SIGKILL a worker there).
+ */
+export interface EngineHooks {
+  mayStartNode?(ctx: { op: OpRecord; cluster: ClusterSpec; node: NodeSpec; phaseId: string; now: Date }): Promise<NodeStartDecision>;
+  afterNode?(ctx: { op: OpRecord; cluster: ClusterSpec; node: NodeSpec; phaseId: string }): Promise<{ ok: true } | { ok: false; message: string }>;
+  probe?(point: string): void | Promise<void>;
+}

@@ -1,0 +1,105 @@
+import type { Clock } from "../../shared/clock.js";
+import type { Logger } from "../../shared/logger.js";
+import type { StepContext, StepDef, StepFailure, StepOutcome } from "./definition.js";
+import { FencedError, type EngineHooks, type OperationLedger } from "./ports.js";
+import { stepKey, type AuditEntry, type NodeLedger, type StepRecord } from "./records.js";
+import { ConnectionLostError } from "./remote-access.js";
+
+export interface StepRunDeps {
+  ledger: OperationLedger;
+  epoch: number;
+  hooks: EngineHooks;
+  clock: Clock;
+  log: Logger;
+  /** How long a node may stay unreachable before the step fails (≥ 30 s in production). */
+  sshRetryMs: number;
+  sshBackoffMs: number;
+}
+
+export type StepRunResult = { ok: true } | { ok: false; failure: StepFailure };
+
+/** The node's ledger, shared by the steps of one item; every change is committed (fenced) at once. */
+export interface NodeBook {
+  ledger: NodeLedger;
+  commit(audit?: AuditEntry[]): Promise<void>;
+}
+
+/** A definition function threw something that is neither a lost connection nor a lost fence. */
+class StepCrash extends Error {}
+
+async function guard<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof ConnectionLostError || err instanceof FencedError) throw err;
+    throw new StepCrash(err instanceof Error ? err.message : String(err));
+  }
+}
+
+const PLANNED: StepRecord = { state: "planned", at: "", attempts: 0 };
+
+/**
+ * check → act → verify for one step of one node. The intent is committed before acting, so after
+ * a crash or a dropped connection the step is re-checked against the node (never blindly redone).
+ */
+export async function runStep(d: StepRunDeps, base: Omit<StepContext, "facts" | "record" | "resumed">, def: StepDef, book: NodeBook): Promise<StepRunResult> {
+  const key = stepKey(base.phase.id, def.id);
+  const point = (p: string) => d.hooks.probe?.(`${key}:${base.node.name}:${p}`);
+  const rec = () => book.ledger.steps[key] ?? PLANNED;
+  const ctx = (): StepContext => {
+    const r = rec();
+    return { ...base, facts: book.ledger.facts, record: r, resumed: r.state === "intent" || r.state === "unknown" };
+  };
+  const setStep = (patch: Partial<StepRecord>) => {
+    book.ledger.steps[key] = { ...rec(), ...patch, at: d.clock.now().toISOString() };
+  };
+  const merge = (facts?: Record<string, unknown>) => {
+    if (facts) book.ledger.facts = { ...book.ledger.facts, ...facts };
+  };
+  const audit = (text: string): AuditEntry[] => [{ at: d.clock.now().toISOString(), kind: "step", node: base.node.name, text }];
+  const failed = async (o: Extract<StepOutcome, { ok: false }> | { failure: StepFailure }) => {
+    setStep({ state: "failed", error: o.failure.message });
+    await book.commit(audit(`${def.title} failed: ${o.failure.message}`));
+    return { ok: false as const, failure: o.failure };
+  };
+
+  let lostSince: number | undefined;
+  let backoff = d.sshBackoffMs;
+  for (;;) {
+    try {
+      const chk = await guard(def.check(ctx()));
+      merge(chk.facts);
+      if (!chk.done) {
+        setStep({ state: "intent", observed: chk.observed, attempts: rec().attempts + 1 });
+        await book.commit();
+        await point("before-act");
+        const act = await guard(def.act(ctx(), chk));
+        await point("after-act");
+        merge(act.facts);
+        if (!act.ok) return await failed(act);
+      }
+      const v = await guard(def.verify(ctx(), chk));
+      merge(v.facts);
+      if (!v.ok) return await failed(v);
+      const summary = [v.summary, ...(v.warnings ?? []).map((w) => `⚠ ${w}`)].filter(Boolean).join("; ");
+      setStep({ state: "done", summary: summary || undefined, error: undefined });
+      await book.commit(audit(`${def.title}: ${summary || "done"}${chk.done && !def.readOnly ? " (already done)" : ""}`));
+      await point("after-commit");
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof StepCrash) return await failed({ failure: { message: err.message } });
+      if (!(err instanceof ConnectionLostError)) throw err;
+      const now = d.clock.now().getTime();
+      lostSince ??= now;
+      if (now - lostSince >= d.sshRetryMs)
+        return await failed({ failure: { message: `${base.node.name} unreachable for ${Math.round((now - lostSince) / 1000)} s: ${err.message}` } });
+      if (rec().state === "intent") {
+        setStep({ state: "unknown" });
+        await book.commit();
+      }
+      d.log.warn({ node: base.node.name, step: key, err: err.message }, "connection lost; will reconnect and re-check");
+      await d.clock.sleep(backoff, base.signal);
+      backoff = Math.min(backoff * 2, 10_000);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import type { Redis } from "ioredis";
+import type { Inventory } from "../config/inventory.js";
+import type { ChatPort } from "../shared/chat-port.js";
+import type { Clock } from "../shared/clock.js";
+import type { Logger } from "../shared/logger.js";
+import type { SshExecutor } from "../ssh/ssh-executor.js";
+import { createRedisLedger } from "../queue/operation-ledger.js";
+import { createOperationQueue, type OperationQueueOptions } from "../queue/operation-queue.js";
+import { createChatNotifier } from "./chat-notifier.js";
+import type { OperationDefinition } from "./engine/definition.js";
+import { runSegment, type EngineDeps } from "./engine/engine.js";
+import type { EngineHooks } from "./engine/ports.js";
+import type { OperationKind, OperationsApi } from "./operations-api.js";
+import { rotationDefinition } from "./rotation/rotation-definition.js";
+import { expireOperation } from "./service/decide-operation.js";
+import { createOperationsService } from "./service/operations-service.js";
+import { randomOpId, randomToken, type ServiceDeps } from "./service/service-deps.js";
+import { sweepOperations } from "./service/sweep-operations.js";
+
+export type { OperationDefinition } from "./engine/definition.js";
+export type { EngineHooks, NodeStartDecision } from "./engine/ports.js";
+export type { OperationsApi, Outcome } from "./operations-api.js";
+
+export interface OperationsQueueOptions extends OperationQueueOptions {
+  /** A node may stay unreachable this long mid-step (reconnecting with backoff) before the step fails. Default 60. */
+  sshRetrySeconds?: number;
+  sshBackoffMs?: number;
+  /** Longest single remote command (a `systemctl start` of rke2-server can take minutes). Default 900. */
+  commandTimeoutSeconds?: number;
+  /** The cluster lock expires after this if a process dies during a preflight. Default 600. */
+  preflightLockTtlSeconds?: number;
+}
+
+export interface OperationsDeps {
+  inventory: Inventory;
+  redis: Redis;
+  executor: SshExecutor;
+  chat: ChatPort;
+  clock: Clock;
+  logger: Logger;
+  /** Key prefix for the ledger and BullMQ (tests use one per test). Default "rke2-chatops". */
+  prefix?: string;
+  queueOptions?: OperationsQueueOptions;
+  /** Maintenance windows, application checks, test probes. */
+  hooks?: EngineHooks;
+  /** Operation definitions; default: rotation. The upgrade definition is added here. */
+  definitions?: OperationDefinition[];
+}
+
+export type Operations = OperationsApi & { startWorkers(): Promise<void>; close(): Promise<void> };
+
+/** Web replicas use the API only; worker replicas also call startWorkers(). */
+export function createOperations(deps: OperationsDeps): Operations {
+  const prefix = deps.prefix ?? "rke2-chatops";
+  const q = deps.queueOptions ?? {};
+  const definitions = new Map<OperationKind, OperationDefinition>((deps.definitions ?? [rotationDefinition]).map((d) => [d.kind, d]));
+  const log = deps.logger.child({ component: "operations" });
+  const ledger = createRedisLedger(deps.redis, { prefix });
+  const queue = createOperationQueue(deps.redis, prefix, deps.clock, q);
+  const notifier = createChatNotifier(deps.chat, (op) => definitions.get(op.kind)?.title ?? op.kind, log);
+  const policy = deps.inventory.approvals;
+  const commandTimeoutMs = (q.commandTimeoutSeconds ?? 900) * 1000;
+  const service: ServiceDeps = {
+    inventory: deps.inventory, definitions, ledger, scheduler: queue.scheduler, notifier, executor: deps.executor, clock: deps.clock, logger: log,
+    policy, preflightLockTtlMs: (q.preflightLockTtlSeconds ?? 600) * 1000, commandTimeoutMs, newToken: randomToken, newOpId: randomOpId,
+  };
+  let draining = false;
+  const engine: EngineDeps = {
+    inventory: deps.inventory, definitions, ledger, scheduler: queue.scheduler, notifier, executor: deps.executor, clock: deps.clock, logger: log,
+    hooks: deps.hooks ?? {}, policy, newToken: randomToken, draining: () => draining,
+    settings: { sshRetryMs: (q.sshRetrySeconds ?? 60) * 1000, sshBackoffMs: q.sshBackoffMs ?? 1000, commandTimeoutMs },
+  };
+  return {
+    ...createOperationsService(service),
+    async startWorkers() {
+      await queue.startWorker(
+        {
+          async run(opId, signal) {
+            const out = await runSegment(engine, opId, signal);
+            if (out.kind === "wait") return out.until;
+            if (out.kind === "yield") return new Date(deps.clock.now().getTime() + 1000);
+            return undefined;
+          },
+          expire: (opId, token) => expireOperation(service, opId, token),
+          sweep: () => sweepOperations(service, (id, seq, v) => queue.scheduler.ensureRun(id, seq, v)),
+        },
+        log,
+      );
+    },
+    async close() {
+      // Running segments stop at their next step boundary and are re-delivered to another worker.
+      draining = true;
+      await queue.close();
+    },
+  };
+}

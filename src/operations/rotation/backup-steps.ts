@@ -1,0 +1,79 @@
+import { etcdSnapshotSave } from "../../rke2/commands.js";
+import { DATA_DIR, SNAPSHOT_DIR } from "../../rke2/paths.js";
+import { sh } from "../../ssh/shell-quote.js";
+import type { StepContext, StepDef } from "../engine/definition.js";
+import { commandFailure, humanSize, parseSizedPaths, parseSnapshotName } from "./remote-output.js";
+
+/** Names derived from the operation id, so a resumed worker finds what an earlier attempt made. */
+export const snapshotName = (opId: string) => `rke2-chatops-${opId}`;
+export const tlsTarball = (opId: string) => `${DATA_DIR}/server/tls-backup-${opId}.tar.gz`;
+
+export interface SizedFile {
+  path: string;
+  size: number;
+}
+
+/** This op's snapshot file(s) of this node: `<name>-<node>-<unix>[.zip]`. */
+async function findSnapshot(ctx: StepContext): Promise<SizedFile | undefined> {
+  const pattern = `${snapshotName(ctx.op.id)}-${ctx.node.name}-*`;
+  const res = await ctx.remote.run(ctx.node, sh`find ${SNAPSHOT_DIR} -maxdepth 1 -type f -name ${pattern} -printf ${"%s %p\n"}`);
+  return parseSizedPaths(res.stdout).sort((a, b) => b.size - a.size)[0];
+}
+
+async function statSize(ctx: StepContext, path: string): Promise<number | undefined> {
+  const res = await ctx.remote.run(ctx.node, sh`stat -c %s ${path}`);
+  const n = Number(res.stdout.trim());
+  return res.code === 0 && Number.isFinite(n) ? n : undefined;
+}
+
+/** `rke2 etcd-snapshot save` talks to the running server, so this runs before anything is stopped. */
+export const snapshotStep: StepDef = {
+  id: "snapshot",
+  title: "etcd snapshot",
+  async check(ctx) {
+    const found = await findSnapshot(ctx);
+    return { done: !!found && found.size > 0, observed: { existing: found ?? null } };
+  },
+  async act(ctx) {
+    const cmd = etcdSnapshotSave(snapshotName(ctx.op.id));
+    const res = await ctx.remote.run(ctx.node, cmd);
+    if (res.code !== 0) return { ok: false, failure: commandFailure("etcd snapshot failed", cmd.line, res) };
+    return { ok: true, facts: { snapshotReported: parseSnapshotName(res.stderr + res.stdout) ?? null } };
+  },
+  async verify(ctx) {
+    const found = await findSnapshot(ctx);
+    if (!found || found.size === 0)
+      return { ok: false, failure: { message: `no non-empty snapshot ${snapshotName(ctx.op.id)}-${ctx.node.name}-* in ${SNAPSHOT_DIR}` } };
+    return { ok: true, facts: { snapshot: found }, summary: `${found.path} (${humanSize(found.size)})` };
+  },
+};
+
+/**
+ * A tarball of server/tls beside it (never inside it: rotate copies server/tls). Written to a
+ * .partial name and renamed, so "final file exists" means "the tar finished".
+ */
+export const tlsBackupStep: StepDef = {
+  id: "tls-backup",
+  title: "server/tls tarball",
+  async check(ctx) {
+    const size = await statSize(ctx, tlsTarball(ctx.op.id));
+    return { done: (size ?? 0) > 0, observed: { size: size ?? null } };
+  },
+  async act(ctx) {
+    const path = tlsTarball(ctx.op.id);
+    const tar = sh`tar -czf ${`${path}.partial`} -C ${`${DATA_DIR}/server`} tls`;
+    const t = await ctx.remote.run(ctx.node, tar);
+    // GNU tar exits 1 for "file changed as we read it": the archive is still complete.
+    if (t.code !== 0 && t.code !== 1) return { ok: false, failure: commandFailure("tls backup failed", tar.line, t) };
+    const mv = sh`mv -f ${`${path}.partial`} ${path}`;
+    const m = await ctx.remote.run(ctx.node, mv);
+    if (m.code !== 0) return { ok: false, failure: commandFailure("tls backup rename failed", mv.line, m) };
+    return { ok: true };
+  },
+  async verify(ctx) {
+    const path = tlsTarball(ctx.op.id);
+    const size = await statSize(ctx, path);
+    if (!size) return { ok: false, failure: { message: `${path} is missing or empty after tar` } };
+    return { ok: true, facts: { tlsBackup: { path, size } }, summary: `${path} (${humanSize(size)})` };
+  },
+};

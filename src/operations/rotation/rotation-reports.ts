@@ -1,0 +1,64 @@
+import type { CompletionText } from "../engine/definition.js";
+import { stepKey, type NodeLedger, type OpRecord } from "../engine/records.js";
+import type { SizedFile } from "./backup-steps.js";
+import { F } from "./leaf-steps.js";
+import { humanSize } from "./remote-output.js";
+import { earliest, type LeafFact } from "./renewal.js";
+import { PHASE } from "./rotation-plan.js";
+
+/** Never key material: only where the fresh kubeconfig is and how to copy it. */
+export const KUBECONFIG_REMINDER =
+  "The admin client certificate changed: copies of `/etc/rancher/rke2/rke2.yaml` made before the rotation are stale. " +
+  "Refresh them from a server with `cp /etc/rancher/rke2/rke2.yaml ~/.kube/config` (and set `server:` to the external address when used remotely).";
+
+const day = (iso?: string) => (iso ? iso.slice(0, 10) : "—");
+const nodesOf = (op: OpRecord, phaseId: string, role?: string) =>
+  op.phases.find((p) => p.id === phaseId)?.items.filter((i) => !role || i.role === role).map((i) => i.node) ?? [];
+
+export function backupReport(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): string[] {
+  return nodesOf(op, PHASE.backup).flatMap((name) => {
+    const f = nodes.get(name)?.facts ?? {};
+    const snap = f.snapshot as SizedFile | undefined;
+    const tar = f.tlsBackup as SizedFile | undefined;
+    return [
+      `*${name}*`,
+      `• etcd snapshot: ${snap ? `\`${snap.path}\` (${humanSize(snap.size)})` : "—"}`,
+      `• tls tarball: ${tar ? `\`${tar.path}\` (${humanSize(tar.size)})` : "—"}`,
+    ];
+  });
+}
+
+export function serverRollReport(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): string[] {
+  const lines = nodesOf(op, PHASE.servers, "server").map((name) => {
+    const led = nodes.get(name);
+    const after = led?.facts[F.after] as LeafFact[] | undefined;
+    const summary = led?.steps[stepKey(PHASE.servers, "verify-certs")]?.summary ?? "";
+    const warn = summary.includes("⚠") ? ` ${summary.slice(summary.indexOf("⚠"))}` : "";
+    return `• *${name}*: ${after?.length ?? 0} leaves renewed, earliest new expiry ${day(earliest(after ?? [])?.notAfter)}; old certificates in \`${String(led?.facts[F.backupDir] ?? "—")}\`${warn}`;
+  });
+  return [...lines, KUBECONFIG_REMINDER];
+}
+
+export function agentReport(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): string[] {
+  return nodesOf(op, PHASE.agents, "agent").map((name) => {
+    const f = nodes.get(name)?.facts ?? {};
+    const after = f[F.after] as LeafFact[] | undefined;
+    const how = f.reenrolledAlone ? "re-enrolled by itself" : "rke2-agent restarted";
+    return `• *${name}*: ${how}; earliest new expiry ${day(earliest(after ?? [])?.notAfter)}`;
+  });
+}
+
+/** Before/after table: earliest leaf expiry per node. */
+export function rotationCompletion(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): CompletionText {
+  const cluster = op.phases.flatMap((p) => p.items).filter((i, idx, all) => all.findIndex((j) => j.node === i.node) === idx && !i.steps.includes("final-health"));
+  const rows = cluster.map((i) => {
+    const f = nodes.get(i.node)?.facts ?? {};
+    const before = (f[F.before] as LeafFact[] | undefined) ?? [];
+    const after = (f[F.after] as LeafFact[] | undefined) ?? [];
+    return [i.node, i.role, String(before.length), day(earliest(before)?.notAfter), day(earliest(after)?.notAfter), after.length === before.length && before.length > 0 ? "renewed" : "check"];
+  });
+  return {
+    table: { headers: ["node", "role", "leaves", "earliest expiry before", "earliest expiry after", "result"], rows },
+    notes: ["Every node Ready and /readyz ok on every server.", KUBECONFIG_REMINDER],
+  };
+}

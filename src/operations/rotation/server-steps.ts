@@ -1,0 +1,122 @@
+import { parseCheckTable } from "../../rke2/parse-check-table.js";
+import { certificateCheckTable, certificateRotate, systemctl, type Service } from "../../rke2/commands.js";
+import { DATA_DIR } from "../../rke2/paths.js";
+import { sh } from "../../ssh/shell-quote.js";
+import { probeNode } from "../common/cluster-health.js";
+import { pollUntil } from "../common/poll.js";
+import { readOnlyStep, type StepContext, type StepDef } from "../engine/definition.js";
+import { compareNow, F, judgeRenewal } from "./leaf-steps.js";
+import { commandFailure, parseRotateBackupDir, parseTlsBackupDirs } from "./remote-output.js";
+import { rotationState } from "./renewal.js";
+
+export async function serviceState(ctx: StepContext, svc: Service): Promise<string> {
+  const res = await ctx.remote.run(ctx.node, systemctl("is-active", svc));
+  return res.stdout.trim() || `unknown (exit ${res.code})`;
+}
+
+/** After a crash the rotate log is lost: the newest tls-<unix> dir is this rotation's backup. */
+async function findBackupDir(ctx: StepContext): Promise<string | undefined> {
+  const res = await ctx.remote.run(ctx.node, sh`ls -1d ${`${DATA_DIR}/server/tls-`}[0-9]*`);
+  return parseTlsBackupDirs(res.stdout)[0];
+}
+
+export const stopStep: StepDef = {
+  id: "stop",
+  title: "stop rke2-server",
+  retryFrom: "stop",
+  async check(ctx) {
+    const state = await serviceState(ctx, "rke2-server");
+    return { done: state !== "active", observed: { service: state } };
+  },
+  async act(ctx) {
+    const cmd = systemctl("stop", "rke2-server");
+    const res = await ctx.remote.run(ctx.node, cmd);
+    return res.code === 0 ? { ok: true } : { ok: false, failure: commandFailure("stop failed", cmd.line, res) };
+  },
+  async verify(ctx) {
+    const state = await serviceState(ctx, "rke2-server");
+    return state === "active" ? { ok: false, failure: { message: `rke2-server still active after stop` } } : { ok: true, summary: state };
+  },
+};
+
+/**
+ * `rke2 certificate rotate` backs up server/tls to tls-<unix> and deletes the leaves; new ones
+ * appear at the next start. Whether it already ran is read from the files, never assumed:
+ * running it twice would back up an already-emptied directory.
+ */
+export const rotateStep: StepDef = {
+  id: "rotate",
+  title: "rke2 certificate rotate",
+  retryFrom: "stop",
+  async check(ctx) {
+    const state = rotationState(await compareNow(ctx));
+    const done = state === "deleted" || state === "renewed";
+    const facts = done && !ctx.facts[F.backupDir] ? { [F.backupDir]: (await findBackupDir(ctx)) ?? null } : undefined;
+    return { done, observed: { files: state }, facts };
+  },
+  async act(ctx) {
+    const cmd = certificateRotate();
+    const res = await ctx.remote.run(ctx.node, cmd);
+    const dir = parseRotateBackupDir(`${res.stderr}\n${res.stdout}`);
+    if (res.code !== 0) return { ok: false, failure: commandFailure("certificate rotate failed", cmd.line, res), facts: dir ? { [F.backupDir]: dir } : undefined };
+    return { ok: true, facts: { [F.backupDir]: dir ?? (await findBackupDir(ctx)) ?? null } };
+  },
+  async verify(ctx) {
+    const dir = ctx.facts[F.backupDir];
+    if (typeof dir !== "string") return { ok: false, failure: { message: `rotate left no tls-<unix> backup directory under ${DATA_DIR}/server` } };
+    const res = await ctx.remote.run(ctx.node, sh`test -d ${dir}`);
+    return res.code === 0 ? { ok: true, summary: `backup ${dir}` } : { ok: false, failure: { message: `backup directory ${dir} not found` } };
+  },
+};
+
+export const startStep: StepDef = {
+  id: "start",
+  title: "start rke2-server",
+  retryFrom: "stop",
+  async check(ctx) {
+    const state = await serviceState(ctx, "rke2-server");
+    return { done: state === "active", observed: { service: state } };
+  },
+  async act(ctx) {
+    const cmd = systemctl("start", "rke2-server");
+    const res = await ctx.remote.run(ctx.node, cmd);
+    return res.code === 0 ? { ok: true } : { ok: false, failure: commandFailure("start failed", cmd.line, res) };
+  },
+  async verify(ctx) {
+    const state = await serviceState(ctx, "rke2-server");
+    return state === "active" ? { ok: true, summary: "active" } : { ok: false, failure: { message: `rke2-server is ${state} after start` } };
+  },
+};
+
+/** Ready in the API and /readyz (incl. etcd) on the node itself, polled on the injected clock. */
+export const waitReadyStep = readOnlyStep({
+  id: "wait-ready",
+  title: "wait for Ready and /readyz",
+  async verify(ctx) {
+    const o = ctx.inventory.operations;
+    const r = await pollUntil(ctx.clock, { timeoutMs: o.nodeReadyTimeoutSeconds * 1000, intervalMs: o.pollIntervalSeconds * 1000, signal: ctx.signal }, () =>
+      probeNode(ctx.remote, ctx.node),
+    );
+    if (!r.ok) return { ok: false, failure: { message: `${ctx.node.name} not ready within ${o.nodeReadyTimeoutSeconds} s: ${r.why}` } };
+    return { ok: true, summary: `${r.why} after ${(r.waitedMs / 1000).toFixed(1)} s` };
+  },
+});
+
+/** Every leaf renewed (read from the files), cross-checked with `rke2 certificate check --output table`. */
+export const verifyCertsStep = readOnlyStep({
+  id: "verify-certs",
+  title: "verify renewed certificates",
+  retryFrom: "stop",
+  async verify(ctx) {
+    const judged = judgeRenewal(ctx, await compareNow(ctx));
+    if (!judged.ok) return judged;
+    const cmd = certificateCheckTable();
+    const res = await ctx.remote.run(ctx.node, cmd);
+    if (res.code !== 0) return { ok: false, failure: commandFailure("certificate check failed", cmd.line, res) };
+    const rows = parseCheckTable(res.stdout);
+    const bad = rows.filter((r) => r.status === "EXPIRED" || r.status === "NOT YET VALID");
+    if (bad.length > 0) return { ok: false, failure: { message: `certificate check reports ${bad.map((r) => `${r.filename} ${r.status}`).join(", ")}` } };
+    const warn = rows.filter((r) => r.status === "WARNING" && !r.usages.includes("CertSign")).map((r) => `certificate check: ${r.filename} WARNING (${r.residual.trim()} left)`);
+    return { ...judged, warnings: [...(judged.warnings ?? []), ...warn], summary: `${judged.summary}; certificate check: ${rows.length} rows, none expired` };
+  },
+});

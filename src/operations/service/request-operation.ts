@@ -1,0 +1,89 @@
+import { findCluster } from "../../config/inventory.js";
+import type { Outcome, OperationKind } from "../operations-api.js";
+import type { CommandRequester } from "../requester.js";
+import type { PreflightResult } from "../engine/definition.js";
+import { stepKey, type NodeLedger, type OpRecord, type PlannedPhase } from "../engine/records.js";
+import { createRemoteAccess } from "../engine/remote-access.js";
+import { openGate } from "../engine/state-machine.js";
+import { auditOf, patchOp, type ServiceDeps } from "./service-deps.js";
+
+/** Planned step states for every node, written with the plan so the ledger shows the whole road ahead. */
+function plannedNodes(phases: PlannedPhase[], at: string): NodeLedger[] {
+  const byNode = new Map<string, NodeLedger>();
+  for (const p of phases)
+    for (const item of p.items) {
+      const led = byNode.get(item.node) ?? { node: item.node, steps: {}, facts: {} };
+      for (const s of item.steps) led.steps[stepKey(p.id, s)] = { state: "planned", at, attempts: 0 };
+      byNode.set(item.node, led);
+    }
+  return [...byNode.values()];
+}
+
+/**
+ * `/rke2 <kind> <cluster>`: take the cluster lock (TTL while the preflight runs), run the
+ * read-only preflight, then post one operation message with the plan and Approve/Reject.
+ */
+export async function requestOperation(d: ServiceDeps, kind: OperationKind, clusterName: string, args: string[], by: CommandRequester): Promise<Outcome> {
+  const def = d.definitions.get(kind);
+  if (!def) return { ok: false, message: `\`${kind}\` is not available yet.` };
+  const cluster = findCluster(d.inventory, clusterName);
+  if (!cluster) return { ok: false, message: `Unknown cluster \`${clusterName}\`. Known: ${d.inventory.clusters.map((c) => c.name).join(", ")}.` };
+  const parsed = def.parseArgs(args);
+  if (!parsed.ok) return { ok: false, message: parsed.message };
+
+  const id = d.newOpId(kind);
+  const lock = await d.ledger.acquireClusterLock(cluster.name, id, d.preflightLockTtlMs);
+  if (!lock.ok) return { ok: false, message: `Operation ${lock.holder} is in progress on ${cluster.name}; see \`/rke2 status ${cluster.name}\`.` };
+  const now = d.clock.now();
+  const created: OpRecord = {
+    id, kind, cluster: cluster.name, channel: cluster.channel, requestedBy: by, requestedAt: now.toISOString(), params: parsed.params,
+    plan: { summary: "preflight running", lines: [] }, phases: [], status: "preflight", phase: 0, runSeq: 0, version: 0, lock: lock.lock,
+    phaseTimes: [], decisions: [],
+  };
+  await d.ledger.create(created, [], auditOf(now, "request", `${def.title} of ${cluster.name} requested`, by.userId));
+  let op = (await d.ledger.get(id))!;
+  const log = d.logger.child({ op: id, cluster: cluster.name });
+
+  const remote = createRemoteAccess({
+    executor: d.executor, cluster, clock: d.clock, log, commandTimeoutMs: d.commandTimeoutMs,
+    policy: { renewalWindowDays: d.inventory.report.renewalWindowDays, alertDays: d.inventory.report.alertDays },
+  });
+  let pre: PreflightResult;
+  try {
+    pre = await def.preflight({ opId: id, inventory: d.inventory, cluster, params: parsed.params, remote, clock: d.clock, log });
+  } catch (e) {
+    pre = { ok: false, problems: [`preflight error: ${(e as Error).message}`] };
+  } finally {
+    await remote.close();
+  }
+
+  const at = d.clock.now();
+  if (!pre.ok) {
+    const failed: OpRecord = { ...op, status: "preflight-failed", preflightProblems: pre.problems, finishedAt: at.toISOString() };
+    await d.ledger.casOp(op, failed, auditOf(at, "status", `preflight failed: ${pre.problems.join("; ")}`), "release");
+    await d.notifier.postMain(failed, new Map()).catch((e: Error) => log.warn({ err: e.message }, "could not post preflight failure"));
+    return { ok: false, operationId: id, message: `Preflight of ${id} failed, nothing was changed:\n${pre.problems.map((p) => `• ${p}`).join("\n")}` };
+  }
+
+  const token = d.newToken();
+  const ready: OpRecord = {
+    ...op, status: "awaiting-approval", plan: pre.plan, phases: pre.phases, params: { ...parsed.params, ...pre.params },
+    phaseTimes: pre.phases.map(() => ({})), gate: openGate("approval", 0, token, at, d.policy),
+  };
+  const nodes = plannedNodes(pre.phases, at.toISOString()).map((n) => ({ ...n, facts: { ...n.facts, ...(pre.facts?.[n.node] ?? {}) } }));
+  if (!(await d.ledger.casOp(op, ready, auditOf(at, "status", "preflight passed; waiting for approval"), "persist", nodes)))
+    return { ok: false, operationId: id, message: `${id} was cancelled during its preflight.` };
+  op = { ...ready, version: op.version + 1 };
+
+  let posted: { channel: string; ts: string };
+  try {
+    posted = await d.notifier.postMain(op, new Map(nodes.map((n) => [n.node, n])));
+  } catch (e) {
+    const cancelled: OpRecord = { ...op, status: "cancelled", finishedAt: d.clock.now().toISOString() };
+    await d.ledger.casOp(op, cancelled, auditOf(d.clock.now(), "status", `could not post the plan: ${(e as Error).message}`), "release");
+    return { ok: false, operationId: id, message: `Could not post the plan of ${id} in <#${cluster.channel}>: ${(e as Error).message}` };
+  }
+  await patchOp(d.ledger, id, (o) => ({ ...o, message: posted }));
+  await d.scheduler.scheduleExpiry(id, token, new Date(Date.parse(op.gate!.expiresAt)));
+  return { ok: true, operationId: id, message: `Plan for ${id} posted in <#${cluster.channel}>; it needs an approval from ${d.policy.approvers.map((a) => `<@${a}>`).join(", ") || "an approver"}.` };
+}

@@ -1,0 +1,39 @@
+/**
+ * The one write path of the ledger, atomic in Redis:
+ *   1. fence: when an epoch is given it must equal the op's current epoch (-1 otherwise), so a
+ *      zombie worker whose BullMQ lock expired cannot overwrite progress (job.updateData can);
+ *   2. CAS: when an expected version is given the op's version must match (0 otherwise), so two
+ *      concurrent clicks advance exactly one gate;
+ *   3. then the op json, node ledgers, audit entries, and the cluster lock (persist / release).
+ *
+ * KEYS: 1 op, 2 epoch, 3 nodes, 4 audit, 5 lock, 6 active set
+ * ARGV: 1 expected version | '', 2 epoch | '', 3 op json, 4 lock value, 5 '' | persist | release,
+ *       6 op id, 7 audit cap, 8 retention seconds after release, 9 n nodes,
+ *       then n pairs (node name, node json), then audit entries.
+ */
+export const COMMIT_LUA = `
+if ARGV[2] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[2] then return -1 end
+if ARGV[1] ~= '' then
+  local v = redis.call('HGET', KEYS[1], 'version') or '0'
+  if v ~= ARGV[1] then return 0 end
+  redis.call('HSET', KEYS[1], 'version', tostring(tonumber(ARGV[1]) + 1), 'json', ARGV[3])
+end
+local n = tonumber(ARGV[9])
+for i = 0, n - 1 do
+  redis.call('HSET', KEYS[3], ARGV[10 + 2 * i], ARGV[11 + 2 * i])
+end
+local first = 10 + 2 * n
+if #ARGV >= first then
+  for i = first, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+  redis.call('LTRIM', KEYS[4], -tonumber(ARGV[7]), -1)
+end
+if ARGV[5] == 'persist' then
+  if redis.call('GET', KEYS[5]) == ARGV[4] then redis.call('PERSIST', KEYS[5]) end
+elseif ARGV[5] == 'release' then
+  if redis.call('GET', KEYS[5]) == ARGV[4] then redis.call('DEL', KEYS[5]) end
+  redis.call('SREM', KEYS[6], ARGV[6])
+  local ttl = tonumber(ARGV[8])
+  for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ttl) end
+end
+return 1
+`;

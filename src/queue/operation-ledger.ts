@@ -1,0 +1,108 @@
+import type { Redis } from "ioredis";
+import { FencedError, type LockAction, type OperationLedger } from "../operations/engine/ports.js";
+import type { AuditEntry, NodeLedger, OpRecord } from "../operations/engine/records.js";
+import { COMMIT_LUA } from "./operation-commit-lua.js";
+import { operationKeys } from "./operation-keys.js";
+
+export interface RedisLedgerOptions {
+  prefix: string;
+  /** Audit entries kept per operation. */
+  auditCap?: number;
+  /** How long a finished operation's record stays readable through `status`. */
+  retentionSeconds?: number;
+}
+
+interface CommitArgs {
+  id: string;
+  expectVersion?: number;
+  epoch?: number;
+  op?: OpRecord;
+  lock?: { value: string; action: LockAction };
+  nodes?: NodeLedger[];
+  audit?: AuditEntry[];
+}
+
+/** The operation ledger on Redis; see operation-keys.ts for the layout and operation-commit-lua.ts for the write path. */
+export function createRedisLedger(redis: Redis, o: RedisLedgerOptions): OperationLedger {
+  const k = operationKeys(o.prefix);
+  const auditCap = o.auditCap ?? 500;
+  const retention = o.retentionSeconds ?? 90 * 86_400;
+
+  async function commit(a: CommitArgs): Promise<number> {
+    const keys = [k.op(a.id), k.epoch(a.id), k.nodes(a.id), k.audit(a.id), a.op ? k.lock(a.op.cluster) : k.lock("-"), k.active()];
+    const nodes = a.nodes ?? [];
+    const argv = [
+      a.expectVersion === undefined ? "" : String(a.expectVersion),
+      a.epoch === undefined ? "" : String(a.epoch),
+      a.op ? JSON.stringify(a.op) : "",
+      a.lock?.value ?? "",
+      a.lock?.action ?? "",
+      a.id,
+      String(auditCap),
+      String(retention),
+      String(nodes.length),
+      ...nodes.flatMap((n) => [n.node, JSON.stringify(n)]),
+      ...(a.audit ?? []).map((e) => JSON.stringify(e)),
+    ];
+    const res = (await redis.eval(COMMIT_LUA, keys.length, ...keys, ...argv)) as number;
+    if (res === -1) throw new FencedError(a.id);
+    return res;
+  }
+
+  const lockFor = (next: OpRecord, action?: LockAction) => (action ? { value: next.lock, action } : undefined);
+
+  return {
+    async get(id) {
+      const [version, json] = await redis.hmget(k.op(id), "version", "json");
+      if (!json) return undefined;
+      return { ...(JSON.parse(json) as OpRecord), version: Number(version) };
+    },
+    async nodes(id) {
+      const all = await redis.hgetall(k.nodes(id));
+      return new Map(Object.entries(all).map(([name, json]) => [name, JSON.parse(json) as NodeLedger]));
+    },
+    async audit(id, last = auditCap) {
+      return (await redis.lrange(k.audit(id), -last, -1)).map((s) => JSON.parse(s) as AuditEntry);
+    },
+    async create(op, nodes, audit) {
+      const ok = (await commit({ id: op.id, expectVersion: 0, op: { ...op, version: 1 }, nodes, audit })) === 1;
+      if (ok) {
+        await redis
+          .multi()
+          .sadd(k.active(), op.id)
+          .lpush(k.recent(op.cluster), op.id)
+          .ltrim(k.recent(op.cluster), 0, 49)
+          .exec();
+      }
+      return ok;
+    },
+    async casOp(prev, next, audit, lock, nodes) {
+      const op = { ...next, version: prev.version + 1 };
+      return (await commit({ id: prev.id, expectVersion: prev.version, op, audit, nodes, lock: lockFor(next, lock) })) === 1;
+    },
+    async beginAttempt(id) {
+      return redis.incr(k.epoch(id));
+    },
+    async commitOp(epoch, prev, next, audit, lock) {
+      const op = { ...next, version: prev.version + 1 };
+      return (await commit({ id: prev.id, epoch, expectVersion: prev.version, op, audit, lock: lockFor(next, lock) })) === 1;
+    },
+    async commitNode(opId, epoch, node, audit) {
+      await commit({ id: opId, epoch, nodes: [node], audit });
+    },
+    async acquireClusterLock(cluster, opId, ttlMs) {
+      const token = await redis.incr(k.lockSeq(cluster));
+      const value = `${opId}:${token}`;
+      const ok = await redis.set(k.lock(cluster), value, "PX", ttlMs, "NX");
+      if (ok === "OK") return { ok: true, lock: value };
+      const holder = (await redis.get(k.lock(cluster))) ?? "";
+      return { ok: false, holder: holder.split(":")[0] ?? holder };
+    },
+    async lockHolder(cluster) {
+      const v = await redis.get(k.lock(cluster));
+      return v ? v.split(":")[0] : undefined;
+    },
+    activeOps: () => redis.smembers(k.active()),
+    recentOps: (cluster, n) => redis.lrange(k.recent(cluster), 0, n - 1),
+  };
+}
