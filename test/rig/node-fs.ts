@@ -7,14 +7,23 @@ export const FIXTURES_DIR = fileURLToPath(new URL("./fixtures/", import.meta.url
 const NODE_BIN = process.execPath.includes("node") ? process.execPath : "/usr/bin/node";
 
 export interface NodePaths {
-  root: string; dataDir: string; etcDir: string; binDir: string; homeDir: string; hostKeyPath: string;
+  root: string;
+  dataDir: string;
+  etcDir: string;
+  binDir: string;
+  homeDir: string;
+  hostKeyPath: string;
 }
 
 export function nodePaths(clusterDirRoot: string, name: string): NodePaths {
   const root = join(clusterDirRoot, "nodes", name);
   return {
-    root, dataDir: join(root, "var-lib-rancher-rke2"), etcDir: join(root, "etc-rancher-rke2"), binDir: join(root, "usr-local-bin"),
-    homeDir: join(root, "root-home"), hostKeyPath: join(root, "ssh_host_ed25519_key"),
+    root,
+    dataDir: join(root, "var-lib-rancher-rke2"),
+    etcDir: join(root, "etc-rancher-rke2"),
+    binDir: join(root, "usr-local-bin"),
+    homeDir: join(root, "root-home"),
+    hostKeyPath: join(root, "ssh_host_ed25519_key"),
   };
 }
 
@@ -29,7 +38,8 @@ export function createNodeLayout(
   identity: { node: string; role: string; ip: string; cluster: string; clusterDir: string; sans?: object },
   joinServer: string,
 ): void {
-  for (const d of [p.dataDir, p.etcDir, p.binDir, p.homeDir, join(p.dataDir, "bin")]) mkdirSync(d, { recursive: true });
+  for (const d of [p.dataDir, p.etcDir, p.binDir, p.homeDir, join(p.dataDir, "bin")])
+    mkdirSync(d, { recursive: true });
   chmodSync(p.homeDir, 0o700);
   const put = (path: string, text: string) => {
     writeFileSync(path, text);
@@ -41,5 +51,10 @@ export function createNodeLayout(
   put(join(p.dataDir, "bin", "kubectl"), wrapper("kubectl.mjs"));
   symlinkSync("/var/lib/rancher/rke2/bin/kubectl", join(p.binDir, "kubectl"));
   writeFileSync(join(p.etcDir, ".sim.json"), JSON.stringify(identity, null, 2) + "\n");
-  writeFileSync(join(p.etcDir, "config.yaml"), identity.role === "server" ? `node-name: ${identity.node}\n` : `server: https://${joinServer}:9345\nnode-name: ${identity.node}\n`);
+  writeFileSync(
+    join(p.etcDir, "config.yaml"),
+    identity.role === "server"
+      ? `node-name: ${identity.node}\n`
+      : `server: https://${joinServer}:9345\nnode-name: ${identity.node}\n`,
+  );
 }

@@ -6,54 +6,25 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../support/free-port.js";
-import { createClusterCAs, loadClusterCAs, writeNodeCerts, type LoadedCAs } from "./fixtures/lib/node-certs.mjs";
-import { initState, mutateState, readCommandLog, readState, type CommandLogEntry } from "./fixtures/lib/state.mjs";
+import {
+  createClusterCAs,
+  loadClusterCAs,
+  writeNodeCerts,
+  type LoadedCAs,
+} from "./fixtures/lib/node-certs.mjs";
+import { initState, mutateState, readCommandLog, readState } from "./fixtures/lib/state.mjs";
 import { initialClusterState } from "./fixtures/lib/cluster-model.mjs";
 import { createNodeLayout, nodePaths } from "./node-fs.js";
 import { launchSshd, mountNs, newEd25519, stopProcess, writeSshdConfig } from "./sshd.js";
-import { buildInventoryYaml, type InventoryExtra } from "./inventory.js";
-import { runSsh, type SshResult } from "./ssh-client.js";
+import { buildInventoryYaml } from "./inventory.js";
+import { runSsh } from "./ssh-client.js";
+import type { SimCluster, SimNode, SimNodeOptions } from "./types.js";
 
 export { namespacesAvailable } from "./sshd.js";
 export type { CommandLogEntry } from "./fixtures/lib/state.mjs";
 export type { InventoryExtra } from "./inventory.js";
 export type { SshResult } from "./ssh-client.js";
-
-export interface CertPlan {
-  leafDays?: number;
-  overrides?: Record<string, { notAfterDays?: number; notBeforeDays?: number }>;
-  corrupt?: Record<string, "empty" | "garbage" | "truncated">;
-  servingSans?: { dns?: string[]; ip?: string[] };
-}
-export interface SimNodeOptions { name: string; role: "server" | "agent"; version?: string; certs?: CertPlan }
-export interface SimNode {
-  name: string; role: "server" | "agent"; port: number; hostKeyFingerprint: string; dataDir: string; etcDir: string;
-  /** extras: the node's simulated InternalIP and its known_hosts line */
-  ip: string; knownHostsLine: string;
-}
-export interface NodeState { service: "active" | "inactive" | "failed"; runningVersion: string; installedVersion: string; cordoned: boolean }
-export interface PlantedEvent { reason?: string; type?: "Warning" | "Normal"; message?: string; namespace?: string; ageSeconds?: number }
-export interface SimCluster {
-  name: string;
-  dir: string;
-  clientKeyPath: string;
-  /** known_hosts file pinning every node's host key ([127.0.0.1]:port) */
-  knownHostsPath: string;
-  nodes: SimNode[];
-  inventoryYaml(extra?: InventoryExtra): string;
-  writeInventory(path?: string, extra?: InventoryExtra): string;
-  commandLog(): CommandLogEntry[];
-  setKnob(node: string, knob: string, value: string | null): void;
-  nodeState(node: string): NodeState;
-  /** Plant a Node event (default: a CertificateExpirationWarning from rke2-cert-monitor). */
-  addEvent(node: string, ev?: PlantedEvent): void;
-  /** Make a node unreachable (kill its sshd and sessions) / reachable again on the same port and host key. */
-  stopSshd(node: string): Promise<void>;
-  startSshd(node: string): Promise<void>;
-  /** Run a command on a node through the OpenSSH client (strict host key checking). */
-  ssh(node: string, command: string, timeoutMs?: number): Promise<SshResult>;
-  stop(): Promise<void>;
-}
+export type { CertPlan, NodeState, PlantedEvent, SimCluster, SimNode, SimNodeOptions } from "./types.js";
 
 export const DEFAULT_VERSION = "v1.33.5+rke2r1";
 const DAY = 86_400_000;
@@ -90,7 +61,10 @@ export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptio
   if (!opts.nodes.length) throw new Error("startSimCluster: no nodes");
   const dir = mkdtempSync(join(tmpdir(), `rke2-sim-${name}-`));
   const clusterDir = join(dir, "cluster");
-  const sshds = new Map<string, { child?: ChildProcess; ns?: string; cfg: string; spec: Parameters<typeof launchSshd>[0] }>();
+  const sshds = new Map<
+    string,
+    { child?: ChildProcess; ns?: string; cfg: string; spec: Parameters<typeof launchSshd>[0] }
+  >();
   try {
     mkdirSync(clusterDir, { recursive: true });
     const client = newEd25519("rke2-sim-client");
@@ -105,39 +79,73 @@ export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptio
     const caDir = join(clusterDir, "ca");
     await createClusterCAs(caDir, caNotBefore);
     const cas: LoadedCAs = await loadClusterCAs(caDir);
-    const serviceKeyPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-    const token = `K10${createHash("sha256").update(readFileSync(join(caDir, "server-ca.crt"))).digest("hex")}::server:${randomBytes(16).toString("hex")}`;
-    const specs = opts.nodes.map((n, i) => ({ ...n, version: n.version ?? DEFAULT_VERSION, ip: `10.0.${Math.floor(i / 200)}.${11 + (i % 200)}` }));
+    const serviceKeyPem = generateKeyPairSync("rsa", { modulusLength: 2048 })
+      .privateKey.export({ type: "pkcs1", format: "pem" })
+      .toString();
+    const token = `K10${createHash("sha256")
+      .update(readFileSync(join(caDir, "server-ca.crt")))
+      .digest("hex")}::server:${randomBytes(16).toString("hex")}`;
+    const specs = opts.nodes.map((n, i) => ({
+      ...n,
+      version: n.version ?? DEFAULT_VERSION,
+      ip: `10.0.${Math.floor(i / 200)}.${11 + (i % 200)}`,
+    }));
     initState(clusterDir, initialClusterState(name, specs, caNotBefore));
     const joinServer = specs.find((s) => s.role === "server")?.name ?? specs[0]!.name;
     const ports = await uniquePorts(specs.length);
 
-    const nodes: SimNode[] = await Promise.all(specs.map(async (s, i) => {
-      const p = nodePaths(dir, s.name);
-      const identity = { node: s.name, role: s.role, ip: s.ip, cluster: name, clusterDir, sans: s.certs?.servingSans };
-      createNodeLayout(p, identity, joinServer);
-      await writeNodeCerts({ dataDir: p.dataDir, etcDir: p.etcDir, node: { name: s.name, role: s.role, ip: s.ip }, caDir, cas,
-        plan: s.certs, now, serviceKeyPem, token });
-      const host = newEd25519(`root@${s.name}`);
-      writeFileSync(p.hostKeyPath, host.privateKey, { mode: 0o600 });
-      writeFileSync(p.hostKeyPath + ".pub", host.publicKey + "\n");
-      let port = ports[i]!;
-      for (let attempt = 0; ; attempt++) {
-        const spec = { root: p.root, port, hostKeyPath: p.hostKeyPath, authorizedKeysPath };
-        const cfg = writeSshdConfig(spec);
-        try {
-          const child = await launchSshd(spec, cfg);
-          sshds.set(s.name, { child, ns: mountNs(child.pid!), cfg, spec });
-          break;
-        } catch (err) {
-          if (attempt >= 2) throw err; // e.g. the port was taken meanwhile: try another one
-          port = await freePort();
+    const nodes: SimNode[] = await Promise.all(
+      specs.map(async (s, i) => {
+        const p = nodePaths(dir, s.name);
+        const identity = {
+          node: s.name,
+          role: s.role,
+          ip: s.ip,
+          cluster: name,
+          clusterDir,
+          sans: s.certs?.servingSans,
+        };
+        createNodeLayout(p, identity, joinServer);
+        await writeNodeCerts({
+          dataDir: p.dataDir,
+          etcDir: p.etcDir,
+          node: { name: s.name, role: s.role, ip: s.ip },
+          caDir,
+          cas,
+          plan: s.certs,
+          now,
+          serviceKeyPem,
+          token,
+        });
+        const host = newEd25519(`root@${s.name}`);
+        writeFileSync(p.hostKeyPath, host.privateKey, { mode: 0o600 });
+        writeFileSync(p.hostKeyPath + ".pub", host.publicKey + "\n");
+        let port = ports[i]!;
+        for (let attempt = 0; ; attempt++) {
+          const spec = { root: p.root, port, hostKeyPath: p.hostKeyPath, authorizedKeysPath };
+          const cfg = writeSshdConfig(spec);
+          try {
+            const child = await launchSshd(spec, cfg);
+            sshds.set(s.name, { child, ns: mountNs(child.pid!), cfg, spec });
+            break;
+          } catch (err) {
+            if (attempt >= 2) throw err; // e.g. the port was taken meanwhile: try another one
+            port = await freePort();
+          }
         }
-      }
-      const hostKeyLine = host.publicKey.split(" ").slice(0, 2).join(" ");
-      return { name: s.name, role: s.role, port, hostKeyFingerprint: host.fingerprint, dataDir: p.dataDir, etcDir: p.etcDir, ip: s.ip,
-        knownHostsLine: `[127.0.0.1]:${port} ${hostKeyLine}` };
-    }));
+        const hostKeyLine = host.publicKey.split(" ").slice(0, 2).join(" ");
+        return {
+          name: s.name,
+          role: s.role,
+          port,
+          hostKeyFingerprint: host.fingerprint,
+          dataDir: p.dataDir,
+          etcDir: p.etcDir,
+          ip: s.ip,
+          knownHostsLine: `[127.0.0.1]:${port} ${hostKeyLine}`,
+        };
+      }),
+    );
     const knownHostsPath = join(dir, "known_hosts");
     writeFileSync(knownHostsPath, nodes.map((n) => n.knownHostsLine).join("\n") + "\n");
 
@@ -147,7 +155,11 @@ export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptio
       return node;
     };
     const cluster: SimCluster = {
-      name, dir, clientKeyPath, knownHostsPath, nodes,
+      name,
+      dir,
+      clientKeyPath,
+      knownHostsPath,
+      nodes,
       inventoryYaml: (extra) => buildInventoryYaml({ name, clientKeyPath, nodes }, extra),
       writeInventory: (path, extra) => {
         const target = path ?? join(dir, "rke2-chatops.yaml");
@@ -166,17 +178,34 @@ export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptio
       nodeState: (node) => {
         nodeByName(node);
         const n = readState(clusterDir).nodes[node]!;
-        return { service: n.service, runningVersion: n.runningVersion, installedVersion: n.installedVersion, cordoned: n.cordoned };
+        return {
+          service: n.service,
+          runningVersion: n.runningVersion,
+          installedVersion: n.installedVersion,
+          cordoned: n.cordoned,
+        };
       },
       addEvent: (node, ev = {}) => {
         nodeByName(node);
         const t = Date.now() - (ev.ageSeconds ?? 60) * 1000;
         const at = new Date(Date.now() + 90 * DAY).toISOString().replace(/\.\d+Z$/, "Z");
-        mutateState(clusterDir, (st) => void st.events.push({
-          name: `${node}.${randomBytes(8).toString("hex")}`, namespace: ev.namespace ?? "default", node, type: ev.type ?? "Warning",
-          reason: ev.reason ?? "CertificateExpirationWarning", firstTimestamp: t, lastTimestamp: t, count: 1,
-          message: ev.message ?? `Node certificates require attention - restart rke2 on this node to trigger automatic rotation: kubelet/client-kubelet.crt: certificate system:node:${node} will expire within 120 days at ${at}`,
-        }));
+        mutateState(
+          clusterDir,
+          (st) =>
+            void st.events.push({
+              name: `${node}.${randomBytes(8).toString("hex")}`,
+              namespace: ev.namespace ?? "default",
+              node,
+              type: ev.type ?? "Warning",
+              reason: ev.reason ?? "CertificateExpirationWarning",
+              firstTimestamp: t,
+              lastTimestamp: t,
+              count: 1,
+              message:
+                ev.message ??
+                `Node certificates require attention - restart rke2 on this node to trigger automatic rotation: kubelet/client-kubelet.crt: certificate system:node:${node} will expire within 120 days at ${at}`,
+            }),
+        );
       },
       stopSshd: async (node) => {
         nodeByName(node);
@@ -191,7 +220,8 @@ export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptio
         h.child = await launchSshd(h.spec, h.cfg);
         h.ns = mountNs(h.child.pid!);
       },
-      ssh: (node, command, timeoutMs) => runSsh({ port: nodeByName(node).port, clientKeyPath, knownHostsPath }, command, timeoutMs),
+      ssh: (node, command, timeoutMs) =>
+        runSsh({ port: nodeByName(node).port, clientKeyPath, knownHostsPath }, command, timeoutMs),
       stop: async () => {
         await Promise.all([...sshds.values()].map((h) => stopProcess(h.child, h.ns)));
         rmSync(dir, { recursive: true, force: true });
