@@ -58,7 +58,7 @@ export function describeTiming(c: CertRecord): string {
   const d = c.daysLeft ?? 0;
   if (d < 0 || c.status === "expired")
     return `expired ${d < 0 ? `${plural(-d, "day")} ago` : "today"}, on ${isoDate(f.notAfter)}`;
-  return `${plural(d, "day")} left, expires ${isoDate(f.notAfter)}`;
+  return `${d === 0 ? "less than a day" : plural(d, "day")} left, expires ${isoDate(f.notAfter)}`;
 }
 
 /** One line per certificate: node, file, status words, days left and date. */

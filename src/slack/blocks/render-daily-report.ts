@@ -1,9 +1,16 @@
 import type { ClusterReport, ProblemCert } from "../../certs/report-model.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
 import { LIMITS } from "./limits.js";
-import { context, esc, fitBlocks, header, packLines, section, type Block } from "./block-kit.js";
+import { context, fitBlocks, header, packLines, section, type Block } from "./block-kit.js";
 import { plural, stamp } from "./format-cert.js";
-import { countsLine, healthyLine, problemLine, reportEmoji, summaryText } from "./render-summary.js";
+import {
+  countsLine,
+  healthyLine,
+  problemLine,
+  reportEmoji,
+  summaryText,
+  whyUnreachable,
+} from "./render-summary.js";
 
 export interface DailyReport {
   /** The one top-level message per cluster and firing. */
@@ -69,9 +76,7 @@ function renderThread(r: ClusterReport, nodeNames: string[]): ChatMessage[] {
     for (const text of packLines(lines)) sections.push(section(text));
   }
   for (const u of r.unreachable)
-    sections.push(
-      section(`:no_entry: *${u.node}* (${u.role}) — *unreachable*: ${esc(u.kind)} — ${esc(u.message)}`),
-    );
+    sections.push(section(`:no_entry: *${u.node}* (${u.role}) — *unreachable*${whyUnreachable(u)}`));
   const quiet = healthyNodes(r, byNode, nodeNames);
   if (quiet.length > 0) {
     const lead = `:white_check_mark: ${plural(quiet.length, "node")} with nothing to do: `;

@@ -26,9 +26,10 @@ export function summaryText(r: ClusterReport): string {
     t.nodesScanned === t.nodes
       ? plural(t.nodes, "node")
       : `${plural(t.nodes, "node")}, ${t.nodesScanned} scanned`;
-  const soonest = r.soonestLeaf
-    ? ` · soonest leaf expiry: ${plural(r.soonestLeaf.daysLeft, "day")} (\`${r.soonestLeaf.node}\`, ${isoDate(r.soonestLeaf.notAfter)})`
-    : "";
+  const sl = r.soonestLeaf;
+  const when =
+    sl && (sl.daysLeft < 0 ? `expired ${plural(-sl.daysLeft, "day")} ago` : plural(sl.daysLeft, "day"));
+  const soonest = sl ? ` · soonest leaf expiry: ${when} (\`${sl.node}\`, ${isoDate(sl.notAfter)})` : "";
   return `${reportEmoji(r)} *${r.cluster}*: ${countsLine(r)}\n${scanned} · ${plural(t.certificates, "certificate")} (${t.leaves} leaf, ${t.cas} CA)${soonest}`;
 }
 
@@ -81,3 +82,7 @@ export function problemSections(problems: ProblemCert[], detailed: number): stri
     lines.push(`*…and ${plural(rest.length, "more problem")}, by file:*`, ...groupedProblemLines(rest));
   return packLines(lines);
 }
+
+/** ": timeout — connect ETIMEDOUT …", without repeating "unreachable". */
+export const whyUnreachable = (u: { kind: string; message: string }): string =>
+  `${u.kind && u.kind !== "unreachable" ? ` (${esc(u.kind)})` : ""}: ${esc(u.message)}`;

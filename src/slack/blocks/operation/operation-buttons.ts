@@ -12,5 +12,14 @@ const LABEL: Record<OperationAction, { text: string; style?: "primary" | "danger
 /** Buttons carry {op, token} (button-value.ts); action_id is the verb itself, as the listeners expect. */
 export function operationButtons(op: string, token: string, verbs: OperationAction[]): Block {
   const value = JSON.stringify({ op, token } satisfies OperationButtonValue);
-  return actions(verbs.map((v) => button({ text: LABEL[v].text, actionId: v, value, ...(LABEL[v].style ? { style: LABEL[v].style } : {}) })));
+  return actions(
+    verbs.map((v) =>
+      button({
+        text: LABEL[v].text,
+        actionId: v,
+        value,
+        ...(LABEL[v].style ? { style: LABEL[v].style } : {}),
+      }),
+    ),
+  );
 }

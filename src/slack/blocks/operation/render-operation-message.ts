@@ -3,9 +3,22 @@ import type { ChatMessage } from "../../../shared/chat-port.js";
 import { context, esc, fitBlocks, header, packLines, section, type Block } from "../block-kit.js";
 import { operationButtons } from "./operation-buttons.js";
 
-const MARK: Record<PhaseMark, string> = { pending: "⚪", awaiting: "⏸️", running: "▶️", done: "✅", failed: "❌", stopped: "⏹️" };
+const MARK: Record<PhaseMark, string> = {
+  pending: "⚪",
+  awaiting: "⏸️",
+  running: "▶️",
+  done: "✅",
+  failed: "❌",
+  stopped: "⏹️",
+};
 const STATUS_ICON: Partial<Record<OperationView["status"], string>> = {
-  "preflight-failed": "❌", completed: "✅", halted: "❌", rejected: "🚫", expired: "⌛", cancelled: "⏹️", aborted: "⏹️",
+  "preflight-failed": "❌",
+  completed: "✅",
+  halted: "❌",
+  rejected: "🚫",
+  expired: "⌛",
+  cancelled: "⏹️",
+  aborted: "⏹️",
 };
 
 /**
@@ -20,26 +33,47 @@ export function renderOperationMessage(v: OperationView): ChatMessage {
   ];
   const body: Block[] = [];
   if (v.preflightProblems?.length) {
-    body.push(...packLines(["*Preflight failed; nothing to approve:*", ...v.preflightProblems.map((p) => `• ${esc(p)}`)]).map(section));
+    body.push(
+      ...packLines([
+        "*Preflight failed; nothing to approve:*",
+        ...v.preflightProblems.map((p) => `• ${esc(p)}`),
+      ]).map(section),
+    );
   } else {
     body.push(...packLines([`*${esc(v.plan.summary)}*`, ...v.plan.lines]).map(section));
-    if (v.phases.length) body.push(section(v.phases.map((p, i) => `${MARK[p.mark]} ${i + 1}. ${esc(p.title)}`).join("   ")));
+    if (v.phases.length)
+      body.push(section(v.phases.map((p, i) => `${MARK[p.mark]} ${i + 1}. ${esc(p.title)}`).join("   ")));
     if (v.progress.length) body.push(...packLines(v.progress.map((l) => `\`${esc(l)}\``)).map(section));
   }
   if (v.failure) {
     const f = v.failure;
-    body.push(section(`❌ *${esc(f.step)}* failed on *${esc(f.node)}*: ${esc(f.message)}${f.backupDir ? `\nRestore point: \`${esc(f.backupDir)}\`` : ""}\nDetails in the thread.`));
+    body.push(
+      section(
+        `❌ *${esc(f.step)}* failed on *${esc(f.node)}*: ${esc(f.message)}${f.backupDir ? `\nRestore point: \`${esc(f.backupDir)}\`` : ""}\nDetails in the thread.`,
+      ),
+    );
   }
   const tail: Block[] = [];
   if (v.gate?.kind === "approval") {
     tail.push(operationButtons(v.id, v.gate.token, ["approve", "reject"]));
-    tail.push(context(`Approve to start phase: *${esc(v.gate.phaseTitle)}*. Approvers only; the requester cannot approve their own operation when distinct approval is required. Expires ${v.gate.expiresAt}.`));
+    tail.push(
+      context(
+        `Approve to start phase: *${esc(v.gate.phaseTitle)}*. Approvers only; the requester cannot approve their own operation when distinct approval is required. Expires ${v.gate.expiresAt}.`,
+      ),
+    );
   } else if (v.gate?.kind === "failure") {
     tail.push(operationButtons(v.id, v.gate.token, ["retry", "abort"]));
-    tail.push(context(`Retry re-checks the node before acting. Approvers only. Expires ${v.gate.expiresAt}.`));
+    tail.push(
+      context(`Retry re-checks the node before acting. Approvers only. Expires ${v.gate.expiresAt}.`),
+    );
   } else if (v.cancellable) {
     tail.push(operationButtons(v.id, "cancel", ["cancel"]));
   }
-  const blocks = fitBlocks(head, body, tail, (n) => `…${n} more sections; see \`/rke2 status ${v.cluster}\`.`);
+  const blocks = fitBlocks(
+    head,
+    body,
+    tail,
+    (n) => `…${n} more sections; see \`/rke2 status ${v.cluster}\`.`,
+  );
   return { text: `${v.title} ${v.id} on ${v.cluster}: ${v.statusLine}`, blocks };
 }

@@ -8,7 +8,11 @@ import { operationButtons } from "./operation-buttons.js";
 /** A monospace table, split into code-block sections that each stay under the section limit. */
 export function codeTableSections(headers: string[], rows: string[][]): Block[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   const lines = [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
   return packLines(lines, LIMITS.sectionText - 8).map((chunk) => section("```" + chunk + "```"));
 }
@@ -17,14 +21,19 @@ function failureBlocks(op: ThreadNote & { kind: "failure" }): { body: Block[]; t
   const f = op.op.failure as FailureInfo;
   const lines = [
     `❌ *${esc(f.step)}* failed on *${esc(f.node)}* (phase ${f.phase + 1}): ${esc(f.message)}`,
-    f.command ? `Command: \`${esc(f.command)}\`${f.exitCode !== undefined ? `, exit code ${f.exitCode ?? "none (killed or timed out)"}` : ""}` : "",
-    f.backupDir ? `Certificates before the rotation are in \`${esc(f.backupDir)}\` on ${esc(f.node)}: restore from there if needed.` : "",
+    f.command
+      ? `Command: \`${esc(f.command)}\`${f.exitCode !== undefined ? `, exit code ${f.exitCode ?? "none (killed or timed out)"}` : ""}`
+      : "",
+    f.backupDir
+      ? `Certificates before the rotation are in \`${esc(f.backupDir)}\` on ${esc(f.node)}: restore from there if needed.`
+      : "",
     ...f.recovery.map((r) => `• ${esc(r)}`),
     "No other node was touched after this failure. *Retry step* re-checks the node before acting; *Abort* ends the operation (approvers only).",
   ].filter(Boolean);
   const blocks = packLines(lines).map(section);
   if (f.stderr) blocks.splice(1, 0, section("```" + clip(f.stderr, LIMITS.sectionText - 8) + "```"));
-  const tail = op.op.gate?.kind === "failure" ? [operationButtons(op.op.id, op.op.gate.token, ["retry", "abort"])] : [];
+  const tail =
+    op.op.gate?.kind === "failure" ? [operationButtons(op.op.id, op.op.gate.token, ["retry", "abort"])] : [];
   return { body: blocks, tail };
 }
 
@@ -35,16 +44,28 @@ export function renderThreadNote(note: ThreadNote): ChatMessage {
       return { text: note.text, blocks: [section(note.text)] };
     case "phase-report": {
       const body = packLines([`*${esc(note.phaseTitle)} done*`, ...note.lines]).map(section);
-      return { text: `${note.phaseTitle} done`, blocks: fitBlocks([], body, [], (n) => `…${n} more sections omitted.`) };
+      return {
+        text: `${note.phaseTitle} done`,
+        blocks: fitBlocks([], body, [], (n) => `…${n} more sections omitted.`),
+      };
     }
     case "failure": {
       const { body, tail } = failureBlocks(note);
-      return { text: `${note.op.id}: ${note.op.failure?.step} failed on ${note.op.failure?.node}`, blocks: fitBlocks([], body, tail, (n) => `…${n} more omitted.`) };
+      return {
+        text: `${note.op.id}: ${note.op.failure?.step} failed on ${note.op.failure?.node}`,
+        blocks: fitBlocks([], body, tail, (n) => `…${n} more omitted.`),
+      };
     }
     case "completion": {
       const head = [header(`✅ ${note.op.id} complete`)];
-      const body = [...codeTableSections(note.table.headers, note.table.rows), ...packLines(note.notes).map(section)];
-      return { text: `${note.op.id} complete`, blocks: fitBlocks(head, body, [], (n) => `…${n} more sections omitted.`) };
+      const body = [
+        ...codeTableSections(note.table.headers, note.table.rows),
+        ...packLines(note.notes).map(section),
+      ];
+      return {
+        text: `${note.op.id} complete`,
+        blocks: fitBlocks(head, body, [], (n) => `…${n} more sections omitted.`),
+      };
     }
   }
 }

@@ -1,0 +1,50 @@
+import { ConfigError } from "../config/config-error.js";
+import { readEnv } from "../config/env.js";
+import { loadInventory } from "../config/load-inventory.js";
+import { systemClock } from "../shared/clock.js";
+import { createLogger, type Logger } from "../shared/logger.js";
+import { startBot, type Bot } from "./start-bot.js";
+
+/** SIGTERM must end the process within 15 s: jobs get 11 s to finish, connections the rest. */
+const JOB_GRACE_MS = 11_000;
+const HARD_DEADLINE_MS = 14_000;
+
+/** `npm start`: read env and inventory, start the roles asked for, stop gracefully on SIGTERM/SIGINT. */
+export async function runMain(): Promise<void> {
+  let logger: Logger = createLogger("info");
+  let bot: Bot;
+  try {
+    const env = readEnv();
+    logger = createLogger(env.LOG_LEVEL);
+    const inventory = loadInventory(env.RKE2_CHATOPS_CONFIG);
+    bot = await startBot({ env, inventory, logger });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      logger.fatal({ source: err.source, problems: err.problems }, err.message);
+      process.exitCode = 78; // EX_CONFIG
+    } else {
+      logger.fatal({ err: (err as Error).message }, "rke2-chatops could not start");
+      process.exitCode = 1;
+    }
+    return;
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    systemClock.sleep(HARD_DEADLINE_MS).then(() => {
+      logger.error("graceful shutdown took too long; exiting");
+      process.exit(1);
+    });
+    bot.stop(JOB_GRACE_MS).then(
+      () => process.exit(0),
+      (err: Error) => {
+        logger.error({ err: err.message }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
