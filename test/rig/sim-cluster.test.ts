@@ -218,12 +218,22 @@ describe.skipIf(!avail.ok)(title("simulated RKE2 cluster over real sshd"), () =>
     expect(await ready("agent-2")).toBe("Unknown");
     const table = await kubectl("cp-3", "get nodes");
     expect(table.stdout).toMatch(/^agent-2 +NotReady +<none> +\S+ +v1\.33\.5\+rke2r1$/m);
-    c.setKnob("agent-2", "ready-delay-seconds", "1");
-    await sh("agent-2", "systemctl start rke2-agent");
-    expect(await ready("agent-2")).toBe("False");
-    await new Promise((r) => setTimeout(r, 1100));
-    expect(await ready("agent-2")).toBe("True");
-    c.setKnob("agent-2", "ready-delay-seconds", null);
+    c.setKnob("agent-2", "ready-delay-seconds", "4");
+    try {
+      const startedAt = Date.now();
+      await sh("agent-2", "systemctl start rke2-agent");
+      const states: string[] = [];
+      while (Date.now() - startedAt < 15_000) {
+        states.push(await ready("agent-2"));
+        if (states.at(-1) === "True") break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(states[0]).toBe("False");
+      expect(states.at(-1)).toBe("True");
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(4000);
+    } finally {
+      c.setKnob("agent-2", "ready-delay-seconds", null);
+    }
     const refused = await sh(
       "cp-3",
       `systemctl stop rke2-server; kubectl ${ADMIN_KC} get nodes; systemctl start rke2-server`,
@@ -342,8 +352,14 @@ describe.skipIf(!avail.ok)(title("simulated RKE2 cluster over real sshd"), () =>
     expect(Date.now() - t).toBeGreaterThanOrEqual(400);
     c.setKnob("agent-1", "slow-ms", null);
     c.setKnob("agent-1", "hang", "certificate check");
-    const hung = await c.ssh("agent-1", "rke2 certificate check", 1500);
-    expect(hung.code).toBe(255);
+    const hungAt = Date.now();
+    const hung = await c.ssh("agent-1", "rke2 certificate check", 2500);
+    expect(hung.code).toBe(255); // killed by the client-side timeout
+    const entry = c
+      .commandLog()
+      .find((e) => e.node === "agent-1" && e.t >= hungAt && e.argv[1] === "certificate");
+    expect(entry).toBeDefined();
+    expect(entry!.tEnd === undefined || entry!.tEnd - entry!.t >= 1000).toBe(true);
     c.setKnob("agent-1", "hang", null);
     await c.stopSshd("agent-1");
     const down = await sh("agent-1", "true");

@@ -15,7 +15,7 @@ import {
 import { initState, mutateState, readCommandLog, readState } from "./fixtures/lib/state.mjs";
 import { initialClusterState } from "./fixtures/lib/cluster-model.mjs";
 import { createNodeLayout, nodePaths } from "./node-fs.js";
-import { launchSshd, mountNs, newEd25519, stopProcess, writeSshdConfig } from "./sshd.js";
+import { killNamespace, launchSshd, mountNs, newEd25519, stopProcess, writeSshdConfig } from "./sshd.js";
 import { buildInventoryYaml } from "./inventory.js";
 import { runSsh } from "./ssh-client.js";
 import type { SimCluster, SimNode, SimNodeOptions } from "./types.js";
@@ -65,6 +65,12 @@ export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptio
     string,
     { child?: ChildProcess; ns?: string; cfg: string; spec: Parameters<typeof launchSshd>[0] }
   >();
+  // If the test process dies without stop(), take the sshds (and their sessions) down with it.
+  const onExit = () => {
+    for (const h of sshds.values()) killNamespace(h.ns, new Set([mountNs(process.pid) ?? ""]));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", onExit);
   try {
     mkdirSync(clusterDir, { recursive: true });
     const client = newEd25519("rke2-sim-client");
@@ -212,6 +218,7 @@ export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptio
         const h = sshds.get(node)!;
         await stopProcess(h.child, h.ns);
         h.child = undefined;
+        h.ns = undefined;
       },
       startSshd: async (node) => {
         nodeByName(node);
@@ -223,12 +230,14 @@ export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptio
       ssh: (node, command, timeoutMs) =>
         runSsh({ port: nodeByName(node).port, clientKeyPath, knownHostsPath }, command, timeoutMs),
       stop: async () => {
+        process.off("exit", onExit);
         await Promise.all([...sshds.values()].map((h) => stopProcess(h.child, h.ns)));
         rmSync(dir, { recursive: true, force: true });
       },
     };
     return cluster;
   } catch (err) {
+    process.off("exit", onExit);
     await Promise.all([...sshds.values()].map((h) => stopProcess(h.child, h.ns)));
     rmSync(dir, { recursive: true, force: true });
     throw err;
