@@ -27,6 +27,8 @@ export interface OperationsQueueOptions extends OperationQueueOptions {
   sshBackoffMs?: number;
   /** Longest single remote command (a `systemctl start` of rke2-server can take minutes). Default 900. */
   commandTimeoutSeconds?: number;
+  /** Least time between two progress updates of the operation message (Slack rate limits). Default 1000. */
+  progressIntervalMs?: number;
   /** The cluster lock expires after this if a process dies during a preflight. Default 600. */
   preflightLockTtlSeconds?: number;
 }
@@ -68,7 +70,7 @@ export function createOperations(deps: OperationsDeps): Operations {
   const engine: EngineDeps = {
     inventory: deps.inventory, definitions, ledger, scheduler: queue.scheduler, notifier, executor: deps.executor, clock: deps.clock, logger: log,
     hooks: deps.hooks ?? {}, policy, newToken: randomToken, draining: () => draining,
-    settings: { sshRetryMs: (q.sshRetrySeconds ?? 60) * 1000, sshBackoffMs: q.sshBackoffMs ?? 1000, commandTimeoutMs },
+    settings: { sshRetryMs: (q.sshRetrySeconds ?? 60) * 1000, sshBackoffMs: q.sshBackoffMs ?? 1000, commandTimeoutMs, progressIntervalMs: q.progressIntervalMs ?? 1000 },
   };
   return {
     ...createOperationsService(service),

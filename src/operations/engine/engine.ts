@@ -17,6 +17,8 @@ export interface EngineSettings {
   sshRetryMs: number;
   sshBackoffMs: number;
   commandTimeoutMs: number;
+  /** Least time between two progress updates of the operation message. */
+  progressIntervalMs: number;
 }
 
 export interface EngineDeps {
@@ -47,7 +49,13 @@ export type SegmentOutcome =
 export async function runSegment(d: EngineDeps, opId: string, signal: AbortSignal): Promise<SegmentOutcome> {
   const epoch = await d.ledger.beginAttempt(opId);
   let op = await d.ledger.get(opId);
-  if (!op || op.status !== "running") return { kind: "idle" };
+  if (!op) return { kind: "idle" };
+  if (op.status !== "running") {
+    // A re-delivery after a crash between "gate opened" and "message updated": make sure the
+    // buttons (or the final state) are on the message. Idempotent.
+    if (op.message) await d.notifier.updateMain(op, await d.ledger.nodes(opId));
+    return { kind: "idle" };
+  }
   const def = d.definitions.get(op.kind);
   const cluster = findCluster(d.inventory, op.cluster);
   const log = d.logger.child({ op: op.id, cluster: op.cluster, epoch });
@@ -66,7 +74,7 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
       cur = fresh;
     }
   };
-  const pump = createProgressPump(() => d.notifier.updateMain(op!, nodes), log);
+  const pump = createProgressPump(() => d.notifier.updateMain(op!, nodes), log, d.clock, d.settings.progressIntervalMs);
   const remote = cluster
     ? createRemoteAccess({
         executor: d.executor, cluster, clock: d.clock, log, signal, commandTimeoutMs: d.settings.commandTimeoutMs,
@@ -106,6 +114,7 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
     if (fresh?.cancelRequested) return await cancel();
     const token = d.newToken();
     op = await update((o) => completePhase(o, now(), token, d.policy), note("phase", `phase ${op.phase + 1} (${phaseDef.title}) done`));
+    await d.hooks.probe?.(`${phaseDef.id}:phase-done`);
     if (op.status === "completed") {
       const c = def.completion(op, nodes);
       await d.notifier.thread(op, { kind: "completion", op, table: c.table, notes: c.notes });

@@ -82,10 +82,15 @@ export async function createHarness(
       }
     },
     async click(id, action, by = APPROVERS[0]!) {
-      const cur = await op(id);
-      const btn = buttonsOf(chat.latest(cur.message!.ts)).get(action);
-      if (!btn) throw new Error(`no ${action} button on ${id} (status ${cur.status})`);
-      return ops.decide(btn.op, action, btn.token, { userId: by });
+      // The ledger moves before the message is updated: wait, as a human would, for the button.
+      const end = Date.now() + 15_000;
+      for (;;) {
+        const cur = await op(id);
+        const btn = cur.message && buttonsOf(chat.latest(cur.message.ts)).get(action);
+        if (btn && btn.token === cur.gate?.token) return ops.decide(btn.op, action, btn.token, { userId: by });
+        if (Date.now() > end) throw new Error(`no ${action} button for the open gate of ${id} (status ${cur.status})`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     async close() {
       await ops.close();
