@@ -2,7 +2,16 @@
 // programs for rke2, systemctl, kubectl and the installer. See test/rig/README.md.
 import type { ChildProcess } from "node:child_process";
 import { generateKeyPairSync, createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../support/free-port.js";
@@ -25,6 +34,18 @@ export type { CommandLogEntry } from "./fixtures/lib/state.mjs";
 export type { InventoryExtra } from "./inventory.js";
 export type { SshResult } from "./ssh-client.js";
 export type { CertPlan, NodeState, PlantedEvent, SimCluster, SimNode, SimNodeOptions } from "./types.js";
+
+/** RKE2_SIM_TMPDIR, else /dev/shm when it is a writable tmpfs (hundreds of small files per node), else os.tmpdir(). */
+function tempBase(): string {
+  if (process.env.RKE2_SIM_TMPDIR) return process.env.RKE2_SIM_TMPDIR;
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    if (statfsSync("/dev/shm").bavail * statfsSync("/dev/shm").bsize > 512 * 1024 * 1024) return "/dev/shm";
+  } catch {
+    /* no usable /dev/shm */
+  }
+  return tmpdir();
+}
 
 export const DEFAULT_VERSION = "v1.33.5+rke2r1";
 const DAY = 86_400_000;
@@ -59,7 +80,7 @@ async function uniquePorts(n: number): Promise<number[]> {
 export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptions[] }): Promise<SimCluster> {
   const name = opts.name ?? "sim";
   if (!opts.nodes.length) throw new Error("startSimCluster: no nodes");
-  const dir = mkdtempSync(join(tmpdir(), `rke2-sim-${name}-`));
+  const dir = mkdtempSync(join(tempBase(), `rke2-sim-${name}-`));
   const clusterDir = join(dir, "cluster");
   const sshds = new Map<
     string,
