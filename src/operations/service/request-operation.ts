@@ -61,7 +61,12 @@ export async function requestOperation(d: ServiceDeps, kind: OperationKind, clus
   if (!pre.ok) {
     const failed: OpRecord = { ...op, status: "preflight-failed", preflightProblems: pre.problems, finishedAt: at.toISOString() };
     await d.ledger.casOp(op, failed, auditOf(at, "status", `preflight failed: ${pre.problems.join("; ")}`), "release");
-    await d.notifier.postMain(failed, new Map()).catch((e: Error) => log.warn({ err: e.message }, "could not post preflight failure"));
+    try {
+      const posted = await d.notifier.postMain(failed, new Map());
+      await patchOp(d.ledger, id, (o) => ({ ...o, message: posted }));
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, "could not post the preflight failure");
+    }
     return { ok: false, operationId: id, message: `Preflight of ${id} failed, nothing was changed:\n${pre.problems.map((p) => `• ${p}`).join("\n")}` };
   }
 
