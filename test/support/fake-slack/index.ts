@@ -5,6 +5,7 @@ export {
   type Failure,
   type ApiCall,
   type ResponsePost,
+  type ExtraRoutes,
 } from "./server.js";
 export { SlackModel, type FakeMessage, type ChannelView } from "./model.js";
 export { signSlackRequest } from "./sign.js";

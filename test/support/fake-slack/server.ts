@@ -21,7 +21,19 @@ export interface FakeSlackOptions {
   host?: string;
   /** The Socket Mode server's URL, handed out by apps.connections.open. */
   socketUrl?: () => string | undefined;
+  /**
+   * More routes on the same HTTP server (the demo's channel view and its static files), tried after
+   * the built-in ones; resolve true when the request was answered.
+   */
+  extraRoutes?: ExtraRoutes;
 }
+
+export type ExtraRoutes = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  body: string,
+) => boolean | Promise<boolean>;
 
 /** A failure to inject: a Slack error code (HTTP 200, ok:false) or an HTTP status (429 with Retry-After). */
 export interface Failure {
@@ -109,6 +121,7 @@ export async function startFakeSlack(o: FakeSlackOptions = {}) {
       return res.end(ok ? "OK - 1" : "not found");
     }
     if (parts[0] === "_fake") return handleFake(req.method ?? "GET", parts.slice(1), url, raw, res);
+    if (o.extraRoutes && (await o.extraRoutes(req, res, url, raw))) return;
     send(res, 404, { ok: false, error: "not_found" });
   });
 

@@ -1,0 +1,2 @@
+export declare const EMOJI: Record<string, string>;
+export declare function emojify(text: string): string;
