@@ -12,9 +12,14 @@ import { safeJobId } from "./connection.js";
 /** Consecutive failed scans after which a node is reported unreachable. */
 export const UNREACHABLE_AFTER = 2;
 
+/** Who ran the scan, when someone did: told if an alert cannot be posted (bot not in the channel). */
+export interface AlertRequester {
+  responseUrl: string;
+}
+
 export interface AlertTrigger {
   /** Called after every scan (scheduled or /rke2 certs): queues the alerts this scan reveals. */
-  afterScan(report: ClusterReport, scan: ClusterScan): Promise<void>;
+  afterScan(report: ClusterReport, scan: ClusterScan, requester?: AlertRequester): Promise<void>;
 }
 
 export function createAlertTrigger(deps: {
@@ -26,7 +31,8 @@ export function createAlertTrigger(deps: {
 }): AlertTrigger {
   const { queue, dedup } = deps;
   return {
-    async afterScan(report, scan) {
+    async afterScan(report, scan, requester) {
+      const notify = requester ? { notify: requester } : {};
       for (const plan of planCertAlerts(report, deps.alertDays, deps.clock.now())) {
         const seen = await dedup.known(plan.crossings.map((c) => c.key));
         const fresh = plan.crossings.filter((c) => !seen.has(c.key));
@@ -47,6 +53,7 @@ export function createAlertTrigger(deps: {
           role: plan.role,
           scannedAt: report.scannedAt,
           crossings: fresh,
+          ...notify,
         };
         await queue.add("cert-alert", data, { ...ALERT_JOB_OPTS, jobId: safeJobId("certs", digest) });
         deps.logger.info({ cluster: plan.cluster, node: plan.node, crossings: fresh.length }, "alert queued");
@@ -63,6 +70,7 @@ export function createAlertTrigger(deps: {
           scannedAt: n.scannedAt,
           failures,
           error: n.error,
+          ...notify,
         };
         await queue.add("unreachable-alert", data, {
           ...ALERT_JOB_OPTS,

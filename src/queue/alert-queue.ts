@@ -5,24 +5,31 @@ import type { QueueContext } from "./connection.js";
 
 export const ALERT_QUEUE = "alert";
 
-export type AlertJobData =
-  | {
-      kind: "certs";
-      cluster: string;
-      node: string;
-      role: "server" | "agent";
-      scannedAt: string;
-      crossings: Array<{ key: string; threshold: AlertThreshold; cert: ProblemCert }>;
-    }
-  | {
-      kind: "unreachable";
-      cluster: string;
-      node: string;
-      role: "server" | "agent";
-      scannedAt: string;
-      failures: number;
-      error: { kind: string; message: string };
-    };
+/** Every alert job may carry the response_url of the `/rke2 certs` that revealed it. */
+interface AlertNotify {
+  notify?: { responseUrl: string };
+}
+
+export type AlertJobData = AlertNotify &
+  (
+    | {
+        kind: "certs";
+        cluster: string;
+        node: string;
+        role: "server" | "agent";
+        scannedAt: string;
+        crossings: Array<{ key: string; threshold: AlertThreshold; cert: ProblemCert }>;
+      }
+    | {
+        kind: "unreachable";
+        cluster: string;
+        node: string;
+        role: "server" | "agent";
+        scannedAt: string;
+        failures: number;
+        error: { kind: string; message: string };
+      }
+  );
 
 /**
  * Alerts retry for about an hour (a channel the bot was not invited to yet gets time to be fixed);

@@ -4,6 +4,7 @@ import type { BotMetrics } from "../observability/metrics.js";
 import type { ChatPort } from "../shared/chat-port.js";
 import type { Logger } from "../shared/logger.js";
 import { renderCertAlert, renderUnreachableAlert } from "../slack/blocks/render-alert.js";
+import { renderInviteNeeded } from "../slack/blocks/render-notice.js";
 import { ChatError } from "../slack/chat-error.js";
 import { ALERT_QUEUE, type AlertJobData } from "./alert-queue.js";
 import type { AlertDedup } from "./alert-dedup.js";
@@ -87,6 +88,10 @@ async function processAlert(deps: AlertWorkerDeps, job: Job<AlertJobData>): Prom
     );
     return "posted";
   } catch (err) {
+    if (err instanceof ChatError && err.needsInvite && d.notify && job.attemptsMade === 0)
+      await deps.chat
+        .respond(d.notify.responseUrl, renderInviteNeeded(cluster.channel, `an alert about ${d.node}`))
+        .catch(() => undefined);
     if (err instanceof ChatError && !err.retryable && !err.needsInvite && err.code !== "rate_limited")
       throw new UnrecoverableError(err.message);
     throw err;

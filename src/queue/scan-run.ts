@@ -6,7 +6,7 @@ import type { Inventory } from "../config/inventory.js";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { SshExecutor } from "../ssh/ssh-executor.js";
-import type { AlertTrigger } from "./alert-enqueue.js";
+import type { AlertRequester, AlertTrigger } from "./alert-enqueue.js";
 import type { ScanStore } from "./scan-store.js";
 
 export interface ScanRunDeps {
@@ -31,13 +31,14 @@ export interface ScannedCluster {
  */
 export async function runScans(
   deps: ScanRunDeps,
-  opts: { cluster?: string; node?: string; signal?: AbortSignal } = {},
+  opts: { cluster?: string; node?: string; signal?: AbortSignal; requester?: AlertRequester } = {},
 ): Promise<ScannedCluster[]> {
   const { inventory: inv } = deps;
+  const { requester, ...scanOpts } = opts;
   const scans = await scanInventory(
     inv,
     { executor: deps.executor, clock: deps.clock, logger: deps.logger },
-    { ...opts, concurrency: deps.concurrency },
+    { ...scanOpts, concurrency: deps.concurrency },
   );
   const policy = { renewalWindowDays: inv.report.renewalWindowDays, alertDays: inv.report.alertDays };
   const out: ScannedCluster[] = [];
@@ -45,7 +46,7 @@ export async function runScans(
     await deps.store.save(scan);
     const report = buildClusterReport(scan, policy, deps.clock.now());
     try {
-      await deps.alerts.afterScan(report, scan);
+      await deps.alerts.afterScan(report, scan, requester);
     } catch (err) {
       // The answer still goes out; the next scan re-plans the same alerts (deduplicated).
       deps.logger.error(

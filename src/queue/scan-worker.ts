@@ -39,7 +39,8 @@ async function processScan(
   const log = deps.logger.child({ job: job.id, cluster: d.cluster, node: d.node, user: d.userId });
   let answer: ChatMessage;
   try {
-    const results = await runScans(deps, { cluster: d.cluster, node: d.node, signal });
+    const requester = d.responseUrl ? { requester: { responseUrl: d.responseUrl } } : {};
+    const results = await runScans(deps, { cluster: d.cluster, node: d.node, signal, ...requester });
     answer = renderAnswer(results, d.node, deps.inventory.report.renewalWindowDays);
   } catch (err) {
     log.error({ err: (err as Error).message }, "scan failed");

@@ -8,14 +8,14 @@ import type { Logger } from "../../shared/logger.js";
 import type { Rke2Command } from "../commands/parse-command.js";
 
 /** A subcommand implemented elsewhere (explain, upgrade-plan): gets the parsed command, returns the answer. */
-export type ExtraCommandHandler = (
-  cmd: Extract<Rke2Command, { kind: "explain" | "upgrade-plan" }>,
+export type ExtraCommandHandler<K extends "explain" | "upgrade-plan"> = (
+  cmd: Extract<Rke2Command, { kind: K }>,
   ctx: { by: CommandRequester; responseUrl: string },
 ) => Promise<ChatMessage>;
 
 export interface CommandExtensions {
-  explain?: ExtraCommandHandler;
-  "upgrade-plan"?: ExtraCommandHandler;
+  explain?: ExtraCommandHandler<"explain">;
+  "upgrade-plan"?: ExtraCommandHandler<"upgrade-plan">;
 }
 
 /** What the Slack listeners need; plain arguments, no Bolt types. */

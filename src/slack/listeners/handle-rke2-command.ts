@@ -62,18 +62,22 @@ async function run(
       return outcomeMessage(await deps.ops.status(cmd.cluster));
     case "cancel":
       return outcomeMessage(await deps.ops.cancel(cmd.operationId, by));
-    case "explain":
+    case "explain": {
+      const handler = deps.extensions?.explain;
+      return handler ? handler(cmd, { by, responseUrl }) : notAvailable(cmd.kind);
+    }
     case "upgrade-plan": {
-      const handler = deps.extensions?.[cmd.kind];
-      if (!handler)
-        return renderNotice(`\`/rke2 ${cmd.kind}\` is not available in this version of the bot.`, {
-          emoji: ":construction:",
-          trusted: true,
-        });
-      return handler(cmd, { by, responseUrl });
+      const handler = deps.extensions?.["upgrade-plan"];
+      return handler ? handler(cmd, { by, responseUrl }) : notAvailable(cmd.kind);
     }
   }
 }
+
+const notAvailable = (kind: string): ChatMessage =>
+  renderNotice(`\`/rke2 ${kind}\` is not available in this version of the bot.`, {
+    emoji: ":construction:",
+    trusted: true,
+  });
 
 function workingOn(cmd: LaterCommand): string {
   switch (cmd.kind) {

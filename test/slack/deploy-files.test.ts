@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { SUBCOMMAND_USAGE } from "../../src/slack/commands/usage.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const read = (f: string) => parse(readFileSync(`${root}${f}`, "utf8"), { uniqueKeys: true }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("manifest.yml", () => {
+  const m = read("manifest.yml");
+
+  it("creates the app in one paste: bot user, /rke2 with a usage hint, interactivity, Socket Mode", () => {
+    expect(m.display_information.name).toBe("rke2-chatops");
+    expect(m.features.bot_user.display_name).toBe("rke2-chatops");
+    expect(m.features.slash_commands).toEqual([expect.objectContaining({ command: "/rke2", usage_hint: expect.stringContaining("certs [cluster] [node]") })]);
+    expect(m.features.slash_commands[0].description.length).toBeLessThanOrEqual(100);
+    expect(m.settings).toMatchObject({ interactivity: { is_enabled: true }, socket_mode_enabled: true, org_deploy_enabled: false });
+  });
+
+  it("asks only for the scopes the bot uses", () => {
+    expect(m.oauth_config.scopes.bot).toEqual(["commands", "chat:write", "files:write"]);
+    expect(m.oauth_config.scopes.user).toBeUndefined();
+  });
+
+  it("mentions every subcommand family in the usage hint or help", () => {
+    for (const sub of ["certs", "rotate", "upgrade", "status", "cancel", "help"]) expect(m.features.slash_commands[0].usage_hint).toContain(sub);
+    expect(Object.keys(SUBCOMMAND_USAGE)).toContain("explain");
+  });
+});
+
+describe("docker-compose.yml", () => {
+  const c = read("docker-compose.yml");
+
+  it("runs Redis with append-only persistence, noeviction and a data volume", () => {
+    const cmd = c.services.redis.command.join(" ");
+    expect(cmd).toContain("--appendonly yes");
+    expect(cmd).toContain("--maxmemory-policy noeviction");
+    expect(c.services.redis.volumes).toContain("redis-data:/data");
+    expect(Object.keys(c.volumes)).toContain("redis-data");
+  });
+
+  it("runs the bot with the inventory and the SSH key mounted read-only, env from .env", () => {
+    const bot = c.services.bot;
+    expect(bot.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/rke2-chatops\.yaml:.*:ro$/), expect.stringMatching(/keys:.*:ro$/)]));
+    expect(bot.environment).toMatchObject({ SLACK_BOT_TOKEN: "${SLACK_BOT_TOKEN:-}", REDIS_URL: "redis://redis:6379" });
+    expect(bot.depends_on.redis.condition).toBe("service_healthy");
+  });
+
+  it("builds from a multi-stage Dockerfile that runs as a non-root user", () => {
+    const df = readFileSync(`${root}Dockerfile`, "utf8");
+    expect(df.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(df).toMatch(/^USER node$/m);
+    expect(df).toMatch(/^CMD \["node", "dist\/main.js"\]$/m);
+  });
+});
