@@ -5,7 +5,8 @@ import { parse } from "yaml";
 import { SUBCOMMAND_USAGE } from "../../src/slack/commands/usage.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const read = (f: string) => parse(readFileSync(`${root}${f}`, "utf8"), { uniqueKeys: true }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const read = (f: string) =>
+  parse(readFileSync(`${root}${f}`, "utf8"), { uniqueKeys: true }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe("manifest.yml", () => {
   const m = read("manifest.yml");
@@ -13,9 +14,18 @@ describe("manifest.yml", () => {
   it("creates the app in one paste: bot user, /rke2 with a usage hint, interactivity, Socket Mode", () => {
     expect(m.display_information.name).toBe("rke2-chatops");
     expect(m.features.bot_user.display_name).toBe("rke2-chatops");
-    expect(m.features.slash_commands).toEqual([expect.objectContaining({ command: "/rke2", usage_hint: expect.stringContaining("certs [cluster] [node]") })]);
+    expect(m.features.slash_commands).toEqual([
+      expect.objectContaining({
+        command: "/rke2",
+        usage_hint: expect.stringContaining("certs [cluster] [node]"),
+      }),
+    ]);
     expect(m.features.slash_commands[0].description.length).toBeLessThanOrEqual(100);
-    expect(m.settings).toMatchObject({ interactivity: { is_enabled: true }, socket_mode_enabled: true, org_deploy_enabled: false });
+    expect(m.settings).toMatchObject({
+      interactivity: { is_enabled: true },
+      socket_mode_enabled: true,
+      org_deploy_enabled: false,
+    });
   });
 
   it("asks only for the scopes the bot uses", () => {
@@ -24,7 +34,8 @@ describe("manifest.yml", () => {
   });
 
   it("mentions every subcommand family in the usage hint or help", () => {
-    for (const sub of ["certs", "rotate", "upgrade", "status", "cancel", "help"]) expect(m.features.slash_commands[0].usage_hint).toContain(sub);
+    for (const sub of ["certs", "rotate", "upgrade", "status", "cancel", "help"])
+      expect(m.features.slash_commands[0].usage_hint).toContain(sub);
     expect(Object.keys(SUBCOMMAND_USAGE)).toContain("explain");
   });
 });
@@ -42,8 +53,16 @@ describe("docker-compose.yml", () => {
 
   it("runs the bot with the inventory and the SSH key mounted read-only, env from .env", () => {
     const bot = c.services.bot;
-    expect(bot.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/rke2-chatops\.yaml:.*:ro$/), expect.stringMatching(/keys:.*:ro$/)]));
-    expect(bot.environment).toMatchObject({ SLACK_BOT_TOKEN: "${SLACK_BOT_TOKEN:-}", REDIS_URL: "redis://redis:6379" });
+    expect(bot.volumes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/rke2-chatops\.yaml:.*:ro$/),
+        expect.stringMatching(/keys:.*:ro$/),
+      ]),
+    );
+    expect(bot.environment).toMatchObject({
+      SLACK_BOT_TOKEN: "${SLACK_BOT_TOKEN:-}",
+      REDIS_URL: "redis://redis:6379",
+    });
     expect(bot.depends_on.redis.condition).toBe("service_healthy");
   });
 
