@@ -67,7 +67,11 @@ async function runItem(d: PhaseRunDeps, op: OpRecord, def: PhaseDef, item: Plann
   const failedAt = item.steps.findIndex((s) => state(s) === "failed");
   if (failedAt >= 0) {
     const from = Math.max(0, item.steps.indexOf(def.steps[item.steps[failedAt]!]?.retryFrom ?? item.steps[failedAt]!));
-    for (const s of item.steps.slice(from, failedAt + 1)) ledger.steps[stepKey(phase.id, s)] = { state: "planned", at: now().toISOString(), attempts: 0 };
+    // Attempts are kept: a step that ran before must look at the node before acting again.
+    for (const s of item.steps.slice(from, failedAt + 1)) {
+      const k = stepKey(phase.id, s);
+      ledger.steps[k] = { state: "planned", at: now().toISOString(), attempts: ledger.steps[k]?.attempts ?? 0 };
+    }
     await book.commit([{ at: now().toISOString(), kind: "step", node: item.node, text: `retrying from ${item.steps[from]}` }]);
   } else if (allSteps.every((s) => state(s) === "planned") && d.hooks.mayStartNode) {
     const gate = await d.hooks.mayStartNode({ op, cluster: d.cluster, node, phaseId: phase.id, now: now() });

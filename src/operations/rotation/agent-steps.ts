@@ -38,6 +38,9 @@ export const restartAgentStep: StepDef = {
   title: "restart rke2-agent",
   retryFrom: "restart",
   async check(ctx) {
+    // await-renewal has just looked; read again only when this step ran before (crash, Retry).
+    if (!ctx.resumed && ctx.record.attempts === 0 && typeof ctx.facts.reenrolledAlone === "boolean")
+      return { done: ctx.facts.reenrolledAlone, observed: { renewed: ctx.facts.reenrolledAlone } };
     const done = await allRenewed(ctx);
     return { done, observed: { renewed: done } };
   },
