@@ -23,7 +23,8 @@ function userName(id) {
   if (id === c.slackbot) return "Slackbot";
   return c.users.find((u) => u.id === id)?.name ?? id;
 }
-const ctx = { userName };
+const channelName = (id) => (id === state.config.channel ? state.config.channelName : undefined);
+const ctx = { userName, channelName };
 
 function avatar(id) {
   const c = state.config;

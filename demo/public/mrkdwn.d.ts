@@ -1,5 +1,6 @@
 export interface MrkdwnContext {
   userName?: (id: string) => string | undefined;
+  channelName?: (id: string) => string | undefined;
 }
 export interface TextObject {
   type?: string;

@@ -27,7 +27,10 @@ function angle(inner, ctx) {
     const id = target.slice(1);
     return `<span class="mention" data-user="${escapeHtml(id)}">@${escapeHtml(label ?? ctx.userName?.(id) ?? id)}</span>`;
   }
-  if (target.startsWith("#")) return `<span class="mention">#${escapeHtml(label ?? target.slice(1))}</span>`;
+  if (target.startsWith("#")) {
+    const id = target.slice(1);
+    return `<span class="mention">#${escapeHtml(label ?? ctx.channelName?.(id) ?? id)}</span>`;
+  }
   if (target.startsWith("!")) {
     const special = target.slice(1).split("^")[0];
     return `<span class="mention">${escapeHtml(label ?? `@${special}`)}</span>`;
