@@ -25,7 +25,7 @@ export function checkNodes(uid: number | undefined = process.getuid?.()): Check 
     return {
       ok: false,
       message:
-        'the simulated nodes are real sshd processes in mount namespaces and need root (OpenSSH cannot run in an unprivileged user namespace): run `sudo npm run demo`, or run it in a container (docker run --rm -it --privileged -v "$PWD":/app -w /app node:20 npm run demo)',
+        "the simulated nodes are real sshd processes in mount namespaces and need root (OpenSSH cannot run in an unprivileged user namespace): run `sudo npm run demo`, or run it in a --privileged container (README.md, 'Try it without Slack')",
     };
   const ns = namespacesAvailable();
   if (!ns.ok) {
