@@ -12,6 +12,7 @@ import { runSegment, type EngineDeps } from "./engine/engine.js";
 import type { EngineHooks } from "./engine/ports.js";
 import type { OperationKind, OperationsApi } from "./operations-api.js";
 import { rotationDefinition } from "./rotation/rotation-definition.js";
+import { upgradeDefinition } from "./upgrade/upgrade-definition.js";
 import { expireOperation } from "./service/decide-operation.js";
 import { createOperationsService } from "./service/operations-service.js";
 import { randomOpId, randomToken, type ServiceDeps } from "./service/service-deps.js";
@@ -45,7 +46,7 @@ export interface OperationsDeps {
   queueOptions?: OperationsQueueOptions;
   /** Maintenance windows, application checks, test probes. */
   hooks?: EngineHooks;
-  /** Operation definitions; default: rotation. The upgrade definition is added here. */
+  /** Operation definitions; default: rotation and upgrade. */
   definitions?: OperationDefinition[];
 }
 
@@ -55,7 +56,7 @@ export type Operations = OperationsApi & { startWorkers(): Promise<void>; close(
 export function createOperations(deps: OperationsDeps): Operations {
   const prefix = deps.prefix ?? "rke2-chatops";
   const q = deps.queueOptions ?? {};
-  const definitions = new Map<OperationKind, OperationDefinition>((deps.definitions ?? [rotationDefinition]).map((d) => [d.kind, d]));
+  const definitions = new Map<OperationKind, OperationDefinition>((deps.definitions ?? [rotationDefinition, upgradeDefinition]).map((d) => [d.kind, d]));
   const log = deps.logger.child({ component: "operations" });
   const ledger = createRedisLedger(deps.redis, { prefix });
   const queue = createOperationQueue(deps.redis, prefix, deps.clock, q);

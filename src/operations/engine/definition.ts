@@ -49,6 +49,11 @@ export interface PhaseDef {
   steps: Record<string, StepDef>;
   /** Best effort after a failed step: leave the node serving. Returns what it did, for the report. */
   recover?(ctx: StepContext, ledger: Readonly<NodeLedger>): Promise<string[]>;
+  /**
+   * After a halt, once every item still in flight has settled: cluster-wide lines for the failure
+   * report (e.g. which nodes are left cordoned). Read-only; errors become a line.
+   */
+  afterHalt?(ctx: PhaseContext): Promise<string[]>;
   /** Thread reply once the phase is done (paths and sizes, new expiry dates, reminders). Pure. */
   report(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): string[];
 }
@@ -105,6 +110,9 @@ export interface StepContext {
   signal: AbortSignal;
   log: Logger;
 }
+
+/** What a phase-wide hook sees: a StepContext without a node. */
+export type PhaseContext = Pick<StepContext, "op" | "phase" | "cluster" | "inventory" | "remote" | "clock" | "signal" | "log">;
 
 /** Remote access with connection loss turned into ConnectionLostError (the engine reconnects and re-checks). */
 export interface RemoteAccess {

@@ -1,6 +1,5 @@
 import type { ClusterSpec, Inventory } from "../../config/inventory.js";
-import type { PhaseDef, RemoteAccess, StepContext } from "./definition.js";
-import type { EngineHooks, OperationLedger } from "./ports.js";
+import type { PhaseContext, PhaseDef, RemoteAccess, StepContext } from "./definition.js";
 import { stepKey, type AuditEntry, type FailureInfo, type NodeLedger, type OpRecord, type PlannedItem } from "./records.js";
 import { runStep, type NodeBook, type StepRunDeps } from "./step-runner.js";
 
@@ -25,23 +24,32 @@ export interface PhaseRunDeps extends StepRunDeps {
 export const AFTER_NODE = "~after-node";
 
 /**
- * Run one phase's items, at most `concurrency` at once. Once an item fails, asks to wait, or sees
- * a cancel, no new item starts; items already in flight finish (never a half-left node).
+ * Run one phase's items, at most `concurrency` at once, then its `final` items one by one. Once an
+ * item fails, asks to wait, or sees a cancel, no new item starts; items already in flight finish
+ * (never a half-left node).
  */
 export async function runPhase(d: PhaseRunDeps, op: OpRecord, def: PhaseDef, nodes: Map<string, NodeLedger>): Promise<PhaseResult> {
   const planned = op.phases[op.phase];
   if (!planned) throw new Error(`${op.id}: no phase ${op.phase}`);
-  const queue = [...planned.items];
+  const queue = planned.items.filter((i) => !i.final);
   let stop: PhaseResult | undefined;
   const rank = (r: PhaseResult) => ({ failed: 4, cancelled: 3, wait: 2, yield: 1, done: 0 })[r.kind];
   const settle = (r: PhaseResult) => {
     if (r.kind !== "done" && (!stop || rank(r) > rank(stop))) stop = r;
   };
+  const stopped = (): PhaseResult | undefined => stop;
   const lane = async () => {
     for (let item = queue.shift(); item && !stop; item = queue.shift()) settle(await runItem(d, op, def, item, nodes));
   };
   await Promise.all(Array.from({ length: Math.max(1, planned.concurrency) }, lane));
-  return stop ?? { kind: "done" };
+  for (const item of planned.items.filter((i) => i.final)) if (!stopped()) settle(await runItem(d, op, def, item, nodes));
+  const res = stopped();
+  if (res?.kind === "failed" && def.afterHalt) {
+    const ctx: PhaseContext = { op, phase: planned, cluster: d.cluster, inventory: d.inventory, remote: d.remote, clock: d.clock, signal: d.signal, log: d.log };
+    const lines = await def.afterHalt(ctx).catch((e: Error) => [`could not read the cluster after the halt: ${e.message}`]);
+    return { ...res, failure: { ...res.failure, recovery: [...res.failure.recovery, ...lines] } };
+  }
+  return res ?? { kind: "done" };
 }
 
 async function runItem(d: PhaseRunDeps, op: OpRecord, def: PhaseDef, item: PlannedItem, nodes: Map<string, NodeLedger>): Promise<PhaseResult> {

@@ -50,6 +50,8 @@ export interface PlannedItem {
   node: string;
   role: NodeRole;
   steps: string[];
+  /** Runs alone after every other item of the phase has finished (a cluster-wide check closing a concurrent phase). */
+  final?: boolean;
 }
 
 export interface PlannedPhase {

@@ -1,0 +1,67 @@
+import type { FetchLike } from "../../rke2/channel-client.js";
+import type { OperationDefinition } from "../engine/definition.js";
+import { snapshotStep } from "../rotation/backup-steps.js";
+import { cordonStep, drainStep, uncordonStep } from "./agent-steps.js";
+import { assessUpgrade } from "./assess-upgrade.js";
+import { postVerifyStep } from "./post-verify-step.js";
+import { parseUpgradeArgs } from "./upgrade-params.js";
+import { PHASE, planUpgradePhases, upgradePlanText, VERIFY_STEP } from "./upgrade-phases.js";
+import { cordonedNodes, leaveServing } from "./upgrade-recovery.js";
+import { backupReport, rollReport, upgradeCompletion } from "./upgrade-reports.js";
+import { installStep, restartStep, waitReadyStep } from "./version-steps.js";
+
+export interface UpgradeDefinitionDeps {
+  /** How this process reaches the channel server (default: global fetch). */
+  fetch?: FetchLike;
+}
+
+/**
+ * RKE2 version upgrade: verified etcd snapshot, servers one at a time, agents with cordon/drain at
+ * most `agentConcurrency` at once, then the post-upgrade verification. Nothing changes a node
+ * before the first approval: the preflight only reads.
+ */
+export function createUpgradeDefinition(deps: UpgradeDefinitionDeps = {}): OperationDefinition {
+  const fetchFn: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
+  return {
+    kind: "upgrade",
+    title: "RKE2 upgrade",
+    parseArgs: parseUpgradeArgs,
+    async preflight(ctx) {
+      const a = await assessUpgrade({ inventory: ctx.inventory, cluster: ctx.cluster, remote: ctx.remote, fetch: fetchFn }, String(ctx.params.requested));
+      if (!a.ok) return { ok: false, problems: a.problems };
+      const facts = Object.fromEntries(a.params.nodes.map((n) => [n.node, { versionBefore: n.installed, kubeletBefore: n.kubelet }]));
+      return {
+        ok: true,
+        params: { ...a.params },
+        phases: planUpgradePhases(ctx.cluster, a.params, ctx.inventory.operations.agentConcurrency),
+        plan: upgradePlanText(ctx.opId, ctx.inventory, ctx.cluster, a.params, a.cordoned),
+        facts,
+      };
+    },
+    phases: [
+      { id: PHASE.backup, title: "Backup", steps: { snapshot: snapshotStep }, report: backupReport },
+      {
+        id: PHASE.servers,
+        title: "Server roll",
+        steps: { install: installStep("server"), restart: restartStep("server"), "wait-ready": waitReadyStep("server"), [VERIFY_STEP]: postVerifyStep },
+        recover: leaveServing,
+        afterHalt: cordonedNodes,
+        report: rollReport(PHASE.servers),
+      },
+      {
+        id: PHASE.agents,
+        title: "Agent roll",
+        steps: {
+          cordon: cordonStep, drain: drainStep, install: installStep("agent"), restart: restartStep("agent"),
+          "wait-ready": waitReadyStep("agent"), uncordon: uncordonStep, [VERIFY_STEP]: postVerifyStep,
+        },
+        recover: leaveServing,
+        afterHalt: cordonedNodes,
+        report: rollReport(PHASE.agents),
+      },
+    ],
+    completion: upgradeCompletion,
+  };
+}
+
+export const upgradeDefinition = createUpgradeDefinition();
