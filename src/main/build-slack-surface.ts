@@ -42,11 +42,13 @@ export async function buildSlackSurface(o: {
   clock: Clock;
   ctx: QueueContext;
   fetch?: typeof fetch;
+  /** false in the ROLE=all worker thread: the main thread serves process and certificate metrics. */
+  processMetrics?: boolean;
 }): Promise<SlackSurface> {
   const { env, inventory, logger, clock, ctx } = o;
-  const metrics = createMetrics();
+  const metrics = createMetrics({ defaultMetrics: o.processMetrics !== false });
   const store = createScanStore(ctx, inventory);
-  registerCertMetrics(metrics.registry, store, clock);
+  if (o.processMetrics !== false) registerCertMetrics(metrics.registry, store, clock);
   const fetchOpt = o.fetch ? { fetch: o.fetch } : {};
   const client = new webApi.WebClient(env.SLACK_BOT_TOKEN, {
     ...webClientOptions({ slackApiUrl: env.SLACK_API_URL, metrics, ...fetchOpt }),

@@ -1,7 +1,7 @@
 import type { Env } from "../config/env.js";
 import type { Inventory } from "../config/inventory.js";
-import { createHealthCheck } from "../observability/health.js";
-import { healthzRoute, metricsRoute } from "../observability/http-routes.js";
+import { createHealthCheck, type CheckResult } from "../observability/health.js";
+import { healthzRoute, metricsRoute, type MetricsJson } from "../observability/http-routes.js";
 import type { OperationsApi } from "../operations/operations-api.js";
 import type { ScanRequests } from "../queue/scan-queue.js";
 import type { Clock } from "../shared/clock.js";
@@ -25,6 +25,9 @@ export async function serveHttp(o: {
   extensions: CommandExtensions;
   scans: ScanRequests;
   pingRedis: () => Promise<unknown>;
+  /** Counters of the ROLE=all worker thread, summed into /metrics. */
+  threadMetrics?: () => Promise<MetricsJson[]>;
+  extraHealth?: Record<string, () => CheckResult>;
   host?: string;
   fetch?: typeof fetch;
 }): Promise<{ port: number; slack?: SlackApp; stop(): Promise<void> }> {
@@ -32,9 +35,13 @@ export async function serveHttp(o: {
   const health = createHealthCheck({
     clock,
     pingRedis: o.pingRedis,
+    ...(o.extraHealth ? { extra: o.extraHealth } : {}),
     slackAuthTest: async () => s.client.auth.test(),
   });
-  const routes = { "GET /healthz": healthzRoute(health), "GET /metrics": metricsRoute(s.metrics.registry) };
+  const routes = {
+    "GET /healthz": healthzRoute(health),
+    "GET /metrics": metricsRoute(s.metrics.registry, o.threadMetrics),
+  };
   if (env.ROLE === "worker") {
     const server = createHttpServer({ routes, logger });
     const port = await listen(server, env.PORT, o.host);

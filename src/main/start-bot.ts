@@ -17,6 +17,13 @@ import type { SshExecutor } from "../ssh/ssh-executor.js";
 import { buildSlackSurface } from "./build-slack-surface.js";
 import { serveHttp } from "./serve-http.js";
 import { closeWorkers, startWorkers } from "./start-workers.js";
+import type { CheckResult } from "../observability/health.js";
+import type { MetricsJson } from "../observability/http-routes.js";
+
+const noHttp: { port: number; slack?: SlackApp; stop(): Promise<void> } = {
+  port: 0,
+  stop: async () => undefined,
+};
 
 export interface BotOptions {
   env: Env;
@@ -31,6 +38,10 @@ export interface BotOptions {
   prefix?: string;
   host?: string;
   fetch?: typeof fetch;
+  /** false: no HTTP server (the ROLE=all worker thread; the main thread serves PORT). */
+  serveHttp?: boolean;
+  /** For the ROLE=all main thread: the worker thread's counters and liveness. */
+  thread?: { metrics: () => Promise<MetricsJson[]>; health: Record<string, () => CheckResult> };
 }
 
 export interface Bot {
@@ -60,6 +71,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     clock,
     ctx,
     ...(o.fetch ? { fetch: o.fetch } : {}),
+    processMetrics: o.serveHttp !== false,
   }).catch((err: unknown) => {
     redis.disconnect();
     throw err;
@@ -87,19 +99,23 @@ export async function startBot(o: BotOptions): Promise<Bot> {
       })
     : [];
 
-  const http = await serveHttp({
-    env,
-    inventory,
-    logger,
-    clock,
-    surface: s,
-    ops: o.ops ?? engine!,
-    extensions: { explain: createExplainCommand({ inventory, executor, clock }), ...o.extensions },
-    scans: scanRequestsOn(s.scanQueue),
-    pingRedis: () => redis.ping(),
-    ...(o.host ? { host: o.host } : {}),
-    ...(o.fetch ? { fetch: o.fetch } : {}),
-  });
+  const http =
+    o.serveHttp === false
+      ? noHttp
+      : await serveHttp({
+          env,
+          inventory,
+          logger,
+          clock,
+          surface: s,
+          ops: o.ops ?? engine!,
+          extensions: { explain: createExplainCommand({ inventory, executor, clock }), ...o.extensions },
+          scans: scanRequestsOn(s.scanQueue),
+          pingRedis: () => redis.ping(),
+          ...(o.thread ? { threadMetrics: o.thread.metrics, extraHealth: o.thread.health } : {}),
+          ...(o.host ? { host: o.host } : {}),
+          ...(o.fetch ? { fetch: o.fetch } : {}),
+        });
   logger.info(
     {
       role: env.ROLE,

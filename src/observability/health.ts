@@ -21,6 +21,8 @@ export interface HealthDeps {
   timeoutMs?: number;
   /** auth.test is rate limited: probes every few seconds reuse the last answer this long. */
   slackCacheMs?: number;
+  /** More checks of this process, e.g. that the ROLE=all worker thread is alive. */
+  extra?: Record<string, () => CheckResult>;
 }
 
 /** /healthz: Redis PING and Slack auth.test, each with a timeout; degraded when either fails. */
@@ -67,6 +69,7 @@ export function createHealthCheck(deps: HealthDeps): () => Promise<HealthReport>
       redis: { ok: redis.ok, latencyMs: redis.latencyMs, ...(redis.error ? { error: redis.error } : {}) },
     };
     if (slackResult) checks.slack = slackResult;
+    for (const [name, check] of Object.entries(deps.extra ?? {})) checks[name] = check();
     return { status: Object.values(checks).every((c) => c.ok) ? "ok" : "degraded", checks };
   };
 }

@@ -1,4 +1,9 @@
-import type { Registry } from "prom-client";
+import {
+  AggregatorRegistry,
+  type MetricObjectWithValues,
+  type MetricValue,
+  type Registry,
+} from "prom-client";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HealthReport } from "./health.js";
 
@@ -16,11 +21,18 @@ export const healthzRoute =
     res.end(`${JSON.stringify(report)}\n`);
   };
 
-/** GET /metrics: Prometheus text exposition of the given registry. */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
+/**
+ * GET /metrics: Prometheus text exposition of the registry, plus (summed in) the counters of other
+ * registries of this process, e.g. the worker thread's of ROLE=all.
+ */
 export const metricsRoute =
-  (registry: Registry): RouteHandler =>
+  (registry: Registry, others?: () => Promise<MetricsJson[]>): RouteHandler =>
   async (_req, res) => {
-    const body = await registry.metrics();
+    const body = others
+      ? await AggregatorRegistry.aggregate([await registry.getMetricsAsJSON(), ...(await others())]).metrics()
+      : await registry.metrics();
     res.writeHead(200, { "content-type": registry.contentType });
     res.end(body);
   };

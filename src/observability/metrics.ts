@@ -9,6 +9,7 @@ export interface BotMetrics {
   slackCalls: Counter<"method" | "outcome">;
 }
 
+/** `defaultMetrics: false` for a second registry in the same process (a worker thread): no double counting. */
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): BotMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: "rke2_chatops_" });
