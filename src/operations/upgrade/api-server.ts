@@ -11,7 +11,10 @@ import { ConnectionLostError } from "../engine/remote-access.js";
  * RemoteAccess.onAnyServer would repeat a failed drain on every server. When no server answers at
  * all, the connection error propagates so the engine reconnects and re-checks.
  */
-export async function healthyServer(remote: RemoteAccess, cluster: ClusterSpec): Promise<NodeSpec | undefined> {
+export async function healthyServer(
+  remote: RemoteAccess,
+  cluster: ClusterSpec,
+): Promise<NodeSpec | undefined> {
   let lost: unknown;
   let answered = false;
   for (const s of cluster.nodes.filter((n) => n.role === "server")) {
@@ -41,7 +44,8 @@ export async function kubectlOnHealthy(
   opts?: { timeoutMs?: number },
 ): Promise<KubectlRun | { error: string }> {
   const server = await healthyServer(remote, cluster);
-  if (!server) return { error: `no server of ${cluster.name} has /readyz ok to run \`kubectl ${args[0]}\` on` };
+  if (!server)
+    return { error: `no server of ${cluster.name} has /readyz ok to run \`kubectl ${args[0]}\` on` };
   const cmd = kubectl(...args);
   return { cmd, res: await remote.run(server, cmd, opts), server: server.name };
 }

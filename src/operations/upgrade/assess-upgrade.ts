@@ -23,7 +23,8 @@ export type Assessment =
 const refuse = (reason: string): Assessment => ({ ok: false, problems: [`Refused: ${reason}.`] });
 
 /** /readyz includes etcd; say so plainly when that is what fails. */
-const etcdWorded = (p: string) => (/readyz failing: .*etcd/.test(p) ? `${p} — etcd is unhealthy; an upgrade needs a healthy etcd quorum` : p);
+const etcdWorded = (p: string) =>
+  /readyz failing: .*etcd/.test(p) ? `${p} — etcd is unhealthy; an upgrade needs a healthy etcd quorum` : p;
 
 /**
  * Everything an upgrade (and `/rke2 upgrade-plan`) decides before touching anything: the channels
@@ -47,7 +48,8 @@ export async function assessUpgrade(d: AssessDeps, requested: string): Promise<A
   if (health.length > 0) return { ok: false, problems: health.map(etcdWorded) };
 
   const st = await readNodeStatuses(d.remote);
-  if ("error" in st) return { ok: false, problems: [`cannot read node versions from any server: ${st.error}`] };
+  if ("error" in st)
+    return { ok: false, problems: [`cannot read node versions from any server: ${st.error}`] };
   const installed = await Promise.all(d.cluster.nodes.map((n) => installedVersion(d.remote, n)));
   const problems = installed.flatMap((r) => ("error" in r ? [r.error] : []));
   const nodes: Array<{ before: NodeBefore; installed: Rke2Version; kubelet: Rke2Version }> = [];
@@ -55,23 +57,40 @@ export async function assessUpgrade(d: AssessDeps, requested: string): Promise<A
     const inst = installed[i]!;
     const api = st.nodes.find((s) => s.name === n.name);
     const kubelet = api && parseRke2Version(api.kubeletVersion);
-    if (!kubelet) problems.push(`${n.name}: the API reports kubelet version "${api?.kubeletVersion ?? "?"}", not an RKE2 version`);
+    if (!kubelet)
+      problems.push(
+        `${n.name}: the API reports kubelet version "${api?.kubeletVersion ?? "?"}", not an RKE2 version`,
+      );
     if ("error" in inst || !kubelet) return;
     const iv = parseRke2Version(inst.version)!;
-    nodes.push({ before: { node: n.name, role: n.role, installed: iv.raw, kubelet: kubelet.raw, skipped: false }, installed: iv, kubelet });
+    nodes.push({
+      before: { node: n.name, role: n.role, installed: iv.raw, kubelet: kubelet.raw, skipped: false },
+      installed: iv,
+      kubelet,
+    });
   });
   if (problems.length > 0) return { ok: false, problems };
 
   // The path rules hold for what runs (kubelet) and for what is installed (a restart would run it).
   for (const which of ["kubelet", "installed"] as const) {
-    const vs: NodeVersion[] = nodes.map((n) => ({ node: n.before.node, role: n.before.role, version: n[which] }));
+    const vs: NodeVersion[] = nodes.map((n) => ({
+      node: n.before.node,
+      role: n.before.role,
+      version: n[which],
+    }));
     const path = checkUpgradePath(requested, { version: target, via: picked.via }, vs);
     if (!path.ok) return refuse(path.reason);
   }
   const at = (v: Rke2Version) => v.raw === target.raw;
   for (const n of nodes) n.before.skipped = at(n.installed) && at(n.kubelet);
   if (nodes.every((n) => n.before.skipped))
-    return { ok: false, nothingToDo: true, problems: [`Every node of ${d.cluster.name} already runs ${target.raw}: nothing to upgrade, nothing to approve.`] };
+    return {
+      ok: false,
+      nothingToDo: true,
+      problems: [
+        `Every node of ${d.cluster.name} already runs ${target.raw}: nothing to upgrade, nothing to approve.`,
+      ],
+    };
   return {
     ok: true,
     params: { requested, target: target.raw, via: picked.via, channelUrl, nodes: nodes.map((n) => n.before) },

@@ -12,7 +12,13 @@ interface PdbJson {
 }
 
 interface PodJson {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: Array<{ kind?: string }> };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<{ kind?: string }>;
+  };
   status?: { phase?: string };
 }
 
@@ -46,20 +52,37 @@ const evictable = (p: PodJson) =>
 
 /** Budgets with 0 allowed disruptions whose selector matches evictable pods on the node. */
 export function blockingBudgets(pdbListJson: string, nodePodsJson: string): BlockingBudget[] {
-  const pdbs = ((JSON.parse(pdbListJson) as { items?: PdbJson[] }).items ?? []);
+  const pdbs = (JSON.parse(pdbListJson) as { items?: PdbJson[] }).items ?? [];
   const pods = ((JSON.parse(nodePodsJson) as { items?: PodJson[] }).items ?? []).filter(evictable);
   return pdbs.flatMap((b) => {
     const ns = b.metadata?.namespace ?? "default";
     const allowed = b.status?.disruptionsAllowed ?? 0;
     if (allowed > 0) return [];
-    const hit = pods.filter((p) => (p.metadata?.namespace ?? "default") === ns && selects(b.spec?.selector, p.metadata?.labels ?? {}));
-    return hit.length ? [{ namespace: ns, name: b.metadata?.name ?? "?", disruptionsAllowed: allowed, pods: hit.map((p) => `${ns}/${p.metadata?.name ?? "?"}`) }] : [];
+    const hit = pods.filter(
+      (p) =>
+        (p.metadata?.namespace ?? "default") === ns && selects(b.spec?.selector, p.metadata?.labels ?? {}),
+    );
+    return hit.length
+      ? [
+          {
+            namespace: ns,
+            name: b.metadata?.name ?? "?",
+            disruptionsAllowed: allowed,
+            pods: hit.map((p) => `${ns}/${p.metadata?.name ?? "?"}`),
+          },
+        ]
+      : [];
   });
 }
 
 /** The guide's advice for a PDB-blocked drain, naming the budgets. */
 export function pdbAdvice(node: string, budgets: BlockingBudget[]): string {
-  const named = budgets.map((b) => `${b.namespace}/${b.name} (ALLOWED DISRUPTIONS ${b.disruptionsAllowed}; selects ${b.pods.join(", ")})`).join("; ");
+  const named = budgets
+    .map(
+      (b) =>
+        `${b.namespace}/${b.name} (ALLOWED DISRUPTIONS ${b.disruptionsAllowed}; selects ${b.pods.join(", ")})`,
+    )
+    .join("; ");
   return (
     `the drain of ${node} is blocked by PodDisruptionBudget ${named}. ` +
     "Check `kubectl get pdb -A`, raise `maxUnavailable` (or scale the workload up), or remove the budget for the maintenance window, then press *Retry step*. " +

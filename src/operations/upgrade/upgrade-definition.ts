@@ -27,9 +27,14 @@ export function createUpgradeDefinition(deps: UpgradeDefinitionDeps = {}): Opera
     title: "RKE2 upgrade",
     parseArgs: parseUpgradeArgs,
     async preflight(ctx) {
-      const a = await assessUpgrade({ inventory: ctx.inventory, cluster: ctx.cluster, remote: ctx.remote, fetch: fetchFn }, String(ctx.params.requested));
+      const a = await assessUpgrade(
+        { inventory: ctx.inventory, cluster: ctx.cluster, remote: ctx.remote, fetch: fetchFn },
+        String(ctx.params.requested),
+      );
       if (!a.ok) return { ok: false, problems: a.problems };
-      const facts = Object.fromEntries(a.params.nodes.map((n) => [n.node, { versionBefore: n.installed, kubeletBefore: n.kubelet }]));
+      const facts = Object.fromEntries(
+        a.params.nodes.map((n) => [n.node, { versionBefore: n.installed, kubeletBefore: n.kubelet }]),
+      );
       return {
         ok: true,
         params: { ...a.params },
@@ -43,7 +48,12 @@ export function createUpgradeDefinition(deps: UpgradeDefinitionDeps = {}): Opera
       {
         id: PHASE.servers,
         title: "Server roll",
-        steps: { install: installStep("server"), restart: restartStep("server"), "wait-ready": waitReadyStep("server"), [VERIFY_STEP]: postVerifyStep },
+        steps: {
+          install: installStep("server"),
+          restart: restartStep("server"),
+          "wait-ready": waitReadyStep("server"),
+          [VERIFY_STEP]: postVerifyStep,
+        },
         recover: leaveServing,
         afterHalt: cordonedNodes,
         report: rollReport(PHASE.servers),
@@ -52,8 +62,13 @@ export function createUpgradeDefinition(deps: UpgradeDefinitionDeps = {}): Opera
         id: PHASE.agents,
         title: "Agent roll",
         steps: {
-          cordon: cordonStep, drain: drainStep, install: installStep("agent"), restart: restartStep("agent"),
-          "wait-ready": waitReadyStep("agent"), uncordon: uncordonStep, [VERIFY_STEP]: postVerifyStep,
+          cordon: cordonStep,
+          drain: drainStep,
+          install: installStep("agent"),
+          restart: restartStep("agent"),
+          "wait-ready": waitReadyStep("agent"),
+          uncordon: uncordonStep,
+          [VERIFY_STEP]: postVerifyStep,
         },
         recover: leaveServing,
         afterHalt: cordonedNodes,

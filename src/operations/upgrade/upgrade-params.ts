@@ -4,7 +4,8 @@ import type { OpRecord } from "../engine/records.js";
 /** A version (v1.34.2+rke2r1), a minor channel (v1.34) or a named channel (stable, latest). */
 const TARGET_RE = /^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$/;
 
-export const UPGRADE_USAGE = "usage: /rke2 upgrade <cluster> <version|channel> (e.g. v1.34.2+rke2r1, v1.34, stable)";
+export const UPGRADE_USAGE =
+  "usage: /rke2 upgrade <cluster> <version|channel> (e.g. v1.34.2+rke2r1, v1.34, stable)";
 
 /** What one node ran when the plan was made. */
 export interface NodeBefore {
@@ -27,16 +28,23 @@ export interface UpgradeParams {
   nodes: NodeBefore[];
 }
 
-export function parseUpgradeArgs(args: string[]): { ok: true; params: Record<string, unknown> } | { ok: false; message: string } {
+export function parseUpgradeArgs(
+  args: string[],
+): { ok: true; params: Record<string, unknown> } | { ok: false; message: string } {
   if (args.length !== 1) return { ok: false, message: UPGRADE_USAGE };
   const requested = args[0]!;
-  if (!TARGET_RE.test(requested)) return { ok: false, message: `"${requested.slice(0, 70)}" is neither a version nor a channel name. ${UPGRADE_USAGE}` };
+  if (!TARGET_RE.test(requested))
+    return {
+      ok: false,
+      message: `"${requested.slice(0, 70)}" is neither a version nor a channel name. ${UPGRADE_USAGE}`,
+    };
   return { ok: true, params: { requested } };
 }
 
 export function upgradeParams(op: OpRecord): UpgradeParams {
   const p = op.params as Partial<UpgradeParams>;
-  if (typeof p.target !== "string" || !Array.isArray(p.nodes)) throw new Error(`${op.id}: no resolved upgrade target in the operation record`);
+  if (typeof p.target !== "string" || !Array.isArray(p.nodes))
+    throw new Error(`${op.id}: no resolved upgrade target in the operation record`);
   return p as UpgradeParams;
 }
 

@@ -17,21 +17,48 @@ export const firstServer = (cluster: ClusterSpec) => cluster.nodes.find((n) => n
  * target, in inventory order, one at a time; then the agents, at most `agentConcurrency` at once;
  * the post-upgrade verification closes the last phase once every other item is done. Pure.
  */
-export function planUpgradePhases(cluster: ClusterSpec, params: UpgradeParams, agentConcurrency: number): PlannedPhase[] {
+export function planUpgradePhases(
+  cluster: ClusterSpec,
+  params: UpgradeParams,
+  agentConcurrency: number,
+): PlannedPhase[] {
   const todo = (role: "server" | "agent") => params.nodes.filter((n) => n.role === role && !n.skipped);
   const first = firstServer(cluster);
-  const phases: PlannedPhase[] = [{ id: PHASE.backup, title: "Backup", concurrency: 1, items: [{ node: first.name, role: "server", steps: ["snapshot"] }] }];
+  const phases: PlannedPhase[] = [
+    {
+      id: PHASE.backup,
+      title: "Backup",
+      concurrency: 1,
+      items: [{ node: first.name, role: "server", steps: ["snapshot"] }],
+    },
+  ];
   const servers = todo("server");
   if (servers.length > 0)
-    phases.push({ id: PHASE.servers, title: "Server roll", concurrency: 1, items: servers.map((n) => ({ node: n.node, role: n.role, steps: SERVER_STEPS })) });
+    phases.push({
+      id: PHASE.servers,
+      title: "Server roll",
+      concurrency: 1,
+      items: servers.map((n) => ({ node: n.node, role: n.role, steps: SERVER_STEPS })),
+    });
   const agents = todo("agent");
   if (agents.length > 0)
-    phases.push({ id: PHASE.agents, title: "Agent roll", concurrency: agentConcurrency, items: agents.map((n) => ({ node: n.node, role: n.role, steps: AGENT_STEPS })) });
+    phases.push({
+      id: PHASE.agents,
+      title: "Agent roll",
+      concurrency: agentConcurrency,
+      items: agents.map((n) => ({ node: n.node, role: n.role, steps: AGENT_STEPS })),
+    });
   phases.at(-1)!.items.push({ node: first.name, role: "server", steps: [VERIFY_STEP], final: true });
   return phases;
 }
 
-export function upgradePlanText(opId: string, inv: Inventory, cluster: ClusterSpec, p: UpgradeParams, alreadyCordoned: string[]): PlanText {
+export function upgradePlanText(
+  opId: string,
+  inv: Inventory,
+  cluster: ClusterSpec,
+  p: UpgradeParams,
+  alreadyCordoned: string[],
+): PlanText {
   const todo = (role: string) => p.nodes.filter((n) => n.role === role && !n.skipped).map((n) => n.node);
   const servers = todo("server");
   const agents = todo("agent");
@@ -55,7 +82,8 @@ export function upgradePlanText(opId: string, inv: Inventory, cluster: ClusterSp
     `*Installer:* \`${installCommand(inv.upgrade.installCommand, "server", p.target).line}\` (type agent on agents).`,
     "*Then*: every node on the target and Ready, kube-system pods running, /readyz ok and etcd healthy on every server; a before/after table.",
   ];
-  if (skipped.length > 0) lines.push(`*Skipped* (already at ${p.target}): ${skipped.map((n) => n.node).join(", ")}.`);
+  if (skipped.length > 0)
+    lines.push(`*Skipped* (already at ${p.target}): ${skipped.map((n) => n.node).join(", ")}.`);
   return {
     summary: `Upgrade ${cluster.name} to ${p.target}: ${servers.length} server(s), ${agents.length} agent(s)${skipped.length ? `, ${skipped.length} already at the target` : ""}.`,
     lines,

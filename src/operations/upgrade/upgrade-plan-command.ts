@@ -30,7 +30,10 @@ export interface UpgradePlanCommand {
   cluster: string;
   target: string;
 }
-export type UpgradePlanHandler = (cmd: UpgradePlanCommand, ctx: { by: CommandRequester; responseUrl: string }) => Promise<ChatMessage>;
+export type UpgradePlanHandler = (
+  cmd: UpgradePlanCommand,
+  ctx: { by: CommandRequester; responseUrl: string },
+) => Promise<ChatMessage>;
 
 const reply = (text: string): ChatMessage => ({ text });
 
@@ -44,11 +47,21 @@ export function createUpgradePlanCommand(deps: UpgradePlanCommandDeps): UpgradeP
   const fetchFn: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
   return async (cmd, { by }) => {
     const cluster = findCluster(deps.inventory, cmd.cluster);
-    if (!cluster) return reply(`Unknown cluster \`${cmd.cluster}\`. Known: ${deps.inventory.clusters.map((c) => c.name).join(", ")}.`);
+    if (!cluster)
+      return reply(
+        `Unknown cluster \`${cmd.cluster}\`. Known: ${deps.inventory.clusters.map((c) => c.name).join(", ")}.`,
+      );
     const log = deps.logger.child({ command: "upgrade-plan", cluster: cluster.name, user: by.userId });
     const remote = createRemoteAccess({
-      executor: deps.executor, cluster, clock: deps.clock, log, commandTimeoutMs: deps.commandTimeoutMs ?? 60_000,
-      policy: { renewalWindowDays: deps.inventory.report.renewalWindowDays, alertDays: deps.inventory.report.alertDays },
+      executor: deps.executor,
+      cluster,
+      clock: deps.clock,
+      log,
+      commandTimeoutMs: deps.commandTimeoutMs ?? 60_000,
+      policy: {
+        renewalWindowDays: deps.inventory.report.renewalWindowDays,
+        alertDays: deps.inventory.report.alertDays,
+      },
     });
     let a: Awaited<ReturnType<typeof assessUpgrade>>;
     try {
@@ -57,7 +70,9 @@ export function createUpgradePlanCommand(deps: UpgradePlanCommandDeps): UpgradeP
       await remote.close();
     }
     if (!a.ok) {
-      const head = a.nothingToDo ? "Nothing to plan:" : `No upgrade plan for ${cluster.name} → \`${cmd.target}\`:`;
+      const head = a.nothingToDo
+        ? "Nothing to plan:"
+        : `No upgrade plan for ${cluster.name} → \`${cmd.target}\`:`;
       return reply([head, ...a.problems.map((p) => `• ${p}`)].join("\n"));
     }
     const p = a.params;
@@ -73,7 +88,14 @@ export function createUpgradePlanCommand(deps: UpgradePlanCommandDeps): UpgradeP
       [
         `*System Upgrade Controller plans for ${cluster.name} → \`${p.target}\`* (you asked for \`${p.requested}\`; ${p.via}), uploaded as \`${PLAN_FILENAME}\` to <#${cluster.channel}>.`,
         `server-plan: concurrency 1, cordon, control-plane nodes; agent-plan: concurrency ${agentConcurrency}, waits for server-plan. Pinned to the exact version, not a channel.`,
-        `Nodes to upgrade: ${todo.map((n) => `${n.node} ${n.kubelet} → ${p.target}`).join(", ")}${todo.length < p.nodes.length ? `; already at the target: ${p.nodes.filter((n) => n.skipped).map((n) => n.node).join(", ")}` : ""}.`,
+        `Nodes to upgrade: ${todo.map((n) => `${n.node} ${n.kubelet} → ${p.target}`).join(", ")}${
+          todo.length < p.nodes.length
+            ? `; already at the target: ${p.nodes
+                .filter((n) => n.skipped)
+                .map((n) => n.node)
+                .join(", ")}`
+            : ""
+        }.`,
         `1. Install the controller (once): \`${SUC_COMMANDS.install}\``,
         `2. Apply: \`${SUC_COMMANDS.apply}\``,
         `3. Watch: \`${SUC_COMMANDS.watch}\``,

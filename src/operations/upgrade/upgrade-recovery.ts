@@ -8,7 +8,9 @@ import { kubectlOnHealthy } from "./api-server.js";
 import { apiStatus, isError } from "./node-versions.js";
 
 const failedStep = (ctx: StepContext, led: Readonly<NodeLedger>): string | undefined =>
-  Object.entries(led.steps).find(([k, r]) => k.startsWith(`${ctx.phase.id}/`) && r.state === "failed")?.[0].split("/")[1];
+  Object.entries(led.steps)
+    .find(([k, r]) => k.startsWith(`${ctx.phase.id}/`) && r.state === "failed")?.[0]
+    .split("/")[1];
 
 /** Start the node's service again when it is not running (the installer or a restart may have left it stopped). */
 async function startIfStopped(ctx: StepContext): Promise<string> {
@@ -34,11 +36,14 @@ export async function leaveServing(ctx: StepContext, led: Readonly<NodeLedger>):
   if (ctx.node.role !== "agent") return lines;
   const api = await apiStatus(ctx.remote, ctx.node);
   if (isError(api) || !api.unschedulable) return lines;
-  if (step === "drain") return [...lines, `${ctx.node.name} stays cordoned and was not installed: its drain did not finish`];
+  if (step === "drain") return [...lines, `${ctx.node.name} was not installed: its drain did not finish`];
   if (!api.ready) return [...lines, `${ctx.node.name} is not Ready (${api.reason}): left cordoned`];
   const run = await kubectlOnHealthy(ctx.remote, ctx.cluster, ["uncordon", ctx.node.name]);
   if ("error" in run || run.res.code !== 0)
-    return [...lines, `could not uncordon ${ctx.node.name}: ${"error" in run ? run.error : run.res.stderr.trim().split("\n").at(-1)}`];
+    return [
+      ...lines,
+      `could not uncordon ${ctx.node.name}: ${"error" in run ? run.error : run.res.stderr.trim().split("\n").at(-1)}`,
+    ];
   return [...lines, `uncordoned ${ctx.node.name}: it is Ready on ${api.kubeletVersion}`];
 }
 
@@ -48,5 +53,8 @@ export async function cordonedNodes(ctx: PhaseContext): Promise<string[]> {
   if ("error" in st) return [`could not list cordoned nodes: ${st.error}`];
   const left = st.nodes.filter((n) => n.unschedulable && ctx.cluster.nodes.some((c) => c.name === n.name));
   if (left.length === 0) return ["No node is left cordoned."];
-  return left.map((n) => `${n.name}: cordoned (\`kubectl uncordon ${n.name}\` puts it back into service; Retry step continues the upgrade)`);
+  return left.map(
+    (n) =>
+      `${n.name}: cordoned (\`kubectl uncordon ${n.name}\` puts it back into service; Retry step continues the upgrade)`,
+  );
 }

@@ -6,9 +6,13 @@ import type { FinalVersion } from "./post-verify-step.js";
 import { upgradeParams } from "./upgrade-params.js";
 import { PHASE, VERIFY_STEP } from "./upgrade-phases.js";
 
-const itemsOf = (op: OpRecord, phaseId: string) => op.phases.find((p) => p.id === phaseId)?.items.filter((i) => !i.final) ?? [];
+const itemsOf = (op: OpRecord, phaseId: string) =>
+  op.phases.find((p) => p.id === phaseId)?.items.filter((i) => !i.final) ?? [];
 
-function snapshotOf(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): { node: string; file?: SizedFile } {
+function snapshotOf(
+  op: OpRecord,
+  nodes: ReadonlyMap<string, NodeLedger>,
+): { node: string; file?: SizedFile } {
   const node = itemsOf(op, PHASE.backup)[0]?.node ?? "?";
   return { node, file: nodes.get(node)?.facts.snapshot as SizedFile | undefined };
 }
@@ -37,8 +41,13 @@ export function rollReport(phaseId: string) {
 /** Before/after table over every node of the cluster (skipped ones included), from the final verification's reads. */
 export function upgradeCompletion(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): CompletionText {
   const p = upgradeParams(op);
-  const verifier = op.phases.flatMap((ph) => ph.items.filter((i) => i.final).map((i) => ({ node: i.node, key: stepKey(ph.id, VERIFY_STEP) }))).at(-1);
-  const finals = (verifier ? nodes.get(verifier.node)?.facts.finalVersions : undefined) as Record<string, FinalVersion> | undefined;
+  const verifier = op.phases
+    .flatMap((ph) =>
+      ph.items.filter((i) => i.final).map((i) => ({ node: i.node, key: stepKey(ph.id, VERIFY_STEP) })),
+    )
+    .at(-1);
+  const finals = (verifier ? nodes.get(verifier.node)?.facts.finalVersions : undefined) as
+    Record<string, FinalVersion> | undefined;
   const rows = p.nodes.map((n) => {
     const after = finals?.[n.node]?.kubelet ?? String(nodes.get(n.node)?.facts.versionAfter ?? "?");
     const result = n.skipped ? "already at target" : after === p.target ? "upgraded" : "check";

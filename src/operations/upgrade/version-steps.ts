@@ -36,13 +36,20 @@ export function installStep(role: Role): StepDef {
     async act(ctx) {
       const cmd = installCommand(ctx.inventory.upgrade.installCommand, role, targetOf(ctx.op));
       const res = await ctx.remote.run(ctx.node, cmd);
-      return res.code === 0 ? { ok: true } : { ok: false, failure: commandFailure(`installer failed on ${ctx.node.name}`, cmd.line, res) };
+      return res.code === 0
+        ? { ok: true }
+        : { ok: false, failure: commandFailure(`installer failed on ${ctx.node.name}`, cmd.line, res) };
     },
     async verify(ctx) {
       const installed = await installedNow(ctx);
       return installed === targetOf(ctx.op)
         ? { ok: true, summary: `rke2 --version: ${installed}` }
-        : { ok: false, failure: { message: `after the installer, \`rke2 --version\` on ${ctx.node.name} reports ${installed}, not ${targetOf(ctx.op)}` } };
+        : {
+            ok: false,
+            failure: {
+              message: `after the installer, \`rke2 --version\` on ${ctx.node.name} reports ${installed}, not ${targetOf(ctx.op)}`,
+            },
+          };
     },
   };
 }
@@ -58,16 +65,23 @@ export function restartStep(role: Role): StepDef {
       const state = await serviceState(ctx, svc);
       const api = await apiStatus(ctx.remote, ctx.node);
       const kubelet = isError(api) ? api.error : api.kubeletVersion;
-      return { done: state === "active" && kubelet === targetOf(ctx.op), observed: { service: state, kubelet } };
+      return {
+        done: state === "active" && kubelet === targetOf(ctx.op),
+        observed: { service: state, kubelet },
+      };
     },
     async act(ctx) {
       const cmd = systemctl("restart", svc);
       const res = await ctx.remote.run(ctx.node, cmd);
-      return res.code === 0 ? { ok: true } : { ok: false, failure: commandFailure(`restart failed on ${ctx.node.name}`, cmd.line, res) };
+      return res.code === 0
+        ? { ok: true }
+        : { ok: false, failure: commandFailure(`restart failed on ${ctx.node.name}`, cmd.line, res) };
     },
     async verify(ctx) {
       const state = await serviceState(ctx, svc);
-      return state === "active" ? { ok: true, summary: "active" } : { ok: false, failure: { message: `${svc} on ${ctx.node.name} is ${state} after the restart` } };
+      return state === "active"
+        ? { ok: true, summary: "active" }
+        : { ok: false, failure: { message: `${svc} on ${ctx.node.name} is ${state} after the restart` } };
     },
   };
 }
@@ -78,10 +92,13 @@ async function readyOnTarget(ctx: StepContext): Promise<{ ok: boolean; why: stri
   const api = await apiStatus(ctx.remote, ctx.node, ctx.node.role === "server" ? ctx.node : undefined);
   if (isError(api)) return { ok: false, why: api.error };
   if (!api.ready) return { ok: false, why: `${ctx.node.name} not Ready (${api.reason})` };
-  if (api.kubeletVersion !== target) return { ok: false, why: `${ctx.node.name} Ready but its kubelet reports ${api.kubeletVersion}` };
+  if (api.kubeletVersion !== target)
+    return { ok: false, why: `${ctx.node.name} Ready but its kubelet reports ${api.kubeletVersion}` };
   if (ctx.node.role !== "server") return { ok: true, why: `Ready on ${target}` };
   const rz = await readyzOn(ctx.remote, ctx.node);
-  return rz.ok ? { ok: true, why: `Ready on ${target}, /readyz ok` } : { ok: false, why: `/readyz failing: ${rz.failed.join(", ")}` };
+  return rz.ok
+    ? { ok: true, why: `Ready on ${target}, /readyz ok` }
+    : { ok: false, why: `/readyz failing: ${rz.failed.join(", ")}` };
 }
 
 /** Wait (engine clock) for Ready on the new version, then confirm `rke2 --version` on the node. */
@@ -92,14 +109,33 @@ export function waitReadyStep(role: Role): StepDef {
     retryFrom: retryFrom(role),
     async verify(ctx) {
       const o = ctx.inventory.operations;
-      const r = await pollUntil(ctx.clock, { timeoutMs: o.nodeReadyTimeoutSeconds * 1000, intervalMs: o.pollIntervalSeconds * 1000, signal: ctx.signal }, () =>
-        readyOnTarget(ctx),
+      const r = await pollUntil(
+        ctx.clock,
+        {
+          timeoutMs: o.nodeReadyTimeoutSeconds * 1000,
+          intervalMs: o.pollIntervalSeconds * 1000,
+          signal: ctx.signal,
+        },
+        () => readyOnTarget(ctx),
       );
-      if (!r.ok) return { ok: false, failure: { message: `${ctx.node.name} not Ready on ${targetOf(ctx.op)} within ${o.nodeReadyTimeoutSeconds} s: ${r.why}` } };
+      if (!r.ok)
+        return {
+          ok: false,
+          failure: {
+            message: `${ctx.node.name} not Ready on ${targetOf(ctx.op)} within ${o.nodeReadyTimeoutSeconds} s: ${r.why}`,
+          },
+        };
       const installed = await installedNow(ctx);
       if (installed !== targetOf(ctx.op))
-        return { ok: false, failure: { message: `${ctx.node.name} is Ready but \`rke2 --version\` reports ${installed}` } };
-      return { ok: true, facts: { versionAfter: installed }, summary: `${r.why} after ${(r.waitedMs / 1000).toFixed(1)} s` };
+        return {
+          ok: false,
+          failure: { message: `${ctx.node.name} is Ready but \`rke2 --version\` reports ${installed}` },
+        };
+      return {
+        ok: true,
+        facts: { versionAfter: installed },
+        summary: `${r.why} after ${(r.waitedMs / 1000).toFixed(1)} s`,
+      };
     },
   });
 }

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { parseInventory } from "../../../src/config/load-inventory.js";
-import { createUpgradePlanCommand, PLAN_FILENAME } from "../../../src/operations/upgrade/upgrade-plan-command.js";
+import {
+  createUpgradePlanCommand,
+  PLAN_FILENAME,
+} from "../../../src/operations/upgrade/upgrade-plan-command.js";
 import { SUC_COMMANDS } from "../../../src/rke2/suc-plans.js";
 import type { ChatPort } from "../../../src/shared/chat-port.js";
 import { systemClock } from "../../../src/shared/clock.js";
@@ -38,19 +41,35 @@ describe.skipIf(!avail.ok)("/rke2 upgrade-plan (System Upgrade Controller plans)
 
   beforeAll(async () => {
     [sim, channels] = await Promise.all([
-      startSimCluster({ name: "upgplan", nodes: [{ name: "cp-1", role: "server", version: FROM }, { name: "agent-1", role: "agent", version: FROM }] }),
+      startSimCluster({
+        name: "upgplan",
+        nodes: [
+          { name: "cp-1", role: "server", version: FROM },
+          { name: "agent-1", role: "agent", version: FROM },
+        ],
+      }),
       startChannelServer(),
     ]);
-    const inventory = parseInventory(upgradeInventoryYaml(sim, { channelUrl: channels.url, operations: { agentConcurrency: 2 } }), `${sim.dir}/inv.yaml`);
+    const inventory = parseInventory(
+      upgradeInventoryYaml(sim, { channelUrl: channels.url, operations: { agentConcurrency: 2 } }),
+      `${sim.dir}/inv.yaml`,
+    );
     chat = uploadChat();
-    handler = createUpgradePlanCommand({ inventory, chat: chat.chat, executor: createSsh2Executor({ logger: silentLogger, clock: systemClock }), clock: systemClock, logger: silentLogger });
+    handler = createUpgradePlanCommand({
+      inventory,
+      chat: chat.chat,
+      executor: createSsh2Executor({ logger: silentLogger, clock: systemClock }),
+      clock: systemClock,
+      logger: silentLogger,
+    });
   });
   afterAll(async () => {
     await sim?.stop();
     await channels?.close();
   });
 
-  const ask = (target: string, cluster = sim.name) => handler({ kind: "upgrade-plan", cluster, target }, { by, responseUrl: "http://127.0.0.1/unused" });
+  const ask = (target: string, cluster = sim.name) =>
+    handler({ kind: "upgrade-plan", cluster, target }, { by, responseUrl: "http://127.0.0.1/unused" });
 
   it("resolves the channel to the exact version, uploads plans that parse, and answers with the apply/watch/clean-up commands", async () => {
     const t0 = Date.now();
@@ -58,19 +77,40 @@ describe.skipIf(!avail.ok)("/rke2 upgrade-plan (System Upgrade Controller plans)
     expect(chat.uploads).toHaveLength(1);
     const up = chat.uploads[0]!;
     expect(up).toMatchObject({ channel: "C0SIMOPS", filename: PLAN_FILENAME });
-    const docs = parseAllDocuments(up.content).map((d) => d.toJS() as { metadata: { name: string; namespace: string }; spec: Record<string, unknown> });
-    expect(docs.map((d) => [d.metadata.name, d.metadata.namespace])).toEqual([["server-plan", "system-upgrade"], ["agent-plan", "system-upgrade"]]);
+    const docs = parseAllDocuments(up.content).map(
+      (d) => d.toJS() as { metadata: { name: string; namespace: string }; spec: Record<string, unknown> },
+    );
+    expect(docs.map((d) => [d.metadata.name, d.metadata.namespace])).toEqual([
+      ["server-plan", "system-upgrade"],
+      ["agent-plan", "system-upgrade"],
+    ]);
     const [server, agent] = docs as [(typeof docs)[0], (typeof docs)[0]];
-    expect(server.spec).toMatchObject({ version: TO, concurrency: 1, cordon: true, serviceAccountName: "system-upgrade", upgrade: { image: "rancher/rke2-upgrade" } });
-    expect(server.spec.nodeSelector).toEqual({ matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "In", values: ["true"] }] });
+    expect(server.spec).toMatchObject({
+      version: TO,
+      concurrency: 1,
+      cordon: true,
+      serviceAccountName: "system-upgrade",
+      upgrade: { image: "rancher/rke2-upgrade" },
+    });
+    expect(server.spec.nodeSelector).toEqual({
+      matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "In", values: ["true"] }],
+    });
     expect((server.spec.tolerations as unknown[]).length).toBe(3);
-    expect(agent.spec).toMatchObject({ version: TO, concurrency: 2, cordon: true, prepare: { image: "rancher/rke2-upgrade", args: ["prepare", "server-plan"] } });
-    expect(agent.spec.nodeSelector).toEqual({ matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "DoesNotExist" }] });
+    expect(agent.spec).toMatchObject({
+      version: TO,
+      concurrency: 2,
+      cordon: true,
+      prepare: { image: "rancher/rke2-upgrade", args: ["prepare", "server-plan"] },
+    });
+    expect(agent.spec.nodeSelector).toEqual({
+      matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "DoesNotExist" }],
+    });
     expect(up.content).not.toMatch(/channel:/); // pinned to the exact version, never a channel
 
     expect(answer.text).toContain(TO);
     expect(answer.text).toContain(`cp-1 ${FROM} → ${TO}`);
-    for (const c of [SUC_COMMANDS.apply, SUC_COMMANDS.watch, SUC_COMMANDS.cleanup]) expect(answer.text).toContain(c);
+    for (const c of [SUC_COMMANDS.apply, SUC_COMMANDS.watch, SUC_COMMANDS.cleanup])
+      expect(answer.text).toContain(c);
     expect(sim.commandLog().filter((e) => e.t >= t0 && MUTATING.test(e.argv.join(" ")))).toEqual([]);
     expect(channels.hits.some((p) => p.startsWith("/github"))).toBe(false);
   });
@@ -89,7 +129,9 @@ describe.skipIf(!avail.ok)("/rke2 upgrade-plan (System Upgrade Controller plans)
 
   it("says so when every node already runs the target, and for an unknown cluster", async () => {
     chat.uploads.length = 0;
-    mutateState(`${sim.dir}/cluster`, (s) => Object.values(s.nodes).forEach((n) => Object.assign(n, { installedVersion: TO, runningVersion: TO })));
+    mutateState(`${sim.dir}/cluster`, (s) =>
+      Object.values(s.nodes).forEach((n) => Object.assign(n, { installedVersion: TO, runningVersion: TO })),
+    );
     try {
       expect((await ask("stable")).text).toMatch(/already runs v1\.34\.8\+rke2r1: nothing to upgrade/);
     } finally {

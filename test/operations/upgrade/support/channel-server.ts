@@ -32,14 +32,36 @@ export async function startChannelServer(channels: FixtureChannel[] = CHANNELS):
     hits.push(url);
     if (url === "/v1-release/channels") {
       res.setHeader("content-type", "application/json");
-      const data = channels.map((c) => ({ ...c, type: "channel", name: c.id, links: { self: `${base}/v1-release/channels/${c.id}` } }));
-      return void res.end(JSON.stringify({ type: "collection", resourceType: "channel", links: { self: `${base}/v1-release/channels` }, actions: {}, data }));
+      const data = channels.map((c) => ({
+        ...c,
+        type: "channel",
+        name: c.id,
+        links: { self: `${base}/v1-release/channels/${c.id}` },
+      }));
+      return void res.end(
+        JSON.stringify({
+          type: "collection",
+          resourceType: "channel",
+          links: { self: `${base}/v1-release/channels` },
+          actions: {},
+          data,
+        }),
+      );
     }
-    const c = url.startsWith("/v1-release/channels/") && channels.find((x) => x.id === decodeURIComponent(url.split("/").pop()!));
-    if (c) return void res.writeHead(302, { location: `${base}/github/rancher/rke2/releases/tag/${c.latest}` }).end();
+    const c =
+      url.startsWith("/v1-release/channels/") &&
+      channels.find((x) => x.id === decodeURIComponent(url.split("/").pop()!));
+    if (c)
+      return void res
+        .writeHead(302, { location: `${base}/github/rancher/rke2/releases/tag/${c.latest}` })
+        .end();
     res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return { url: `${base}/v1-release/channels`, hits, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `${base}/v1-release/channels`,
+    hits,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

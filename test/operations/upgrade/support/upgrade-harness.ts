@@ -25,7 +25,9 @@ export interface UpgradeInventoryOptions {
 
 /** The rotation tests' inventory (fast timings, two approvers) plus the local channel server. */
 export function upgradeInventoryYaml(sim: SimCluster, o: UpgradeInventoryOptions): string {
-  const doc = parse(testInventoryYaml(sim, { operations: { drainTimeoutSeconds: 10, ...o.operations } })) as Record<string, Record<string, unknown>>;
+  const doc = parse(
+    testInventoryYaml(sim, { operations: { drainTimeoutSeconds: 10, ...o.operations } }),
+  ) as Record<string, Record<string, unknown>>;
   doc.upgrade = { ...doc.upgrade, channelUrl: o.channelUrl };
   return stringify(doc);
 }
@@ -34,14 +36,26 @@ export function upgradeInventoryYaml(sim: SimCluster, o: UpgradeInventoryOptions
 export async function createUpgradeHarness(
   sim: SimCluster,
   redisUrl: string,
-  o: UpgradeInventoryOptions & { queueOptions?: OperationsQueueOptions; hooks?: EngineHooks; workers?: boolean; chatFile?: string; prefix?: string },
+  o: UpgradeInventoryOptions & {
+    queueOptions?: OperationsQueueOptions;
+    hooks?: EngineHooks;
+    workers?: boolean;
+    chatFile?: string;
+    prefix?: string;
+  },
 ): Promise<Harness> {
   const prefix = o.prefix ?? `u-${randomBytes(4).toString("hex")}`;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const inventory = parseInventory(upgradeInventoryYaml(sim, o), join(sim.dir, "rke2-chatops.yaml"));
   const chat = new RecordingChat(o.chatFile);
   const ops = createOperations({
-    inventory, redis, chat, clock: systemClock, logger: silentLogger, prefix, hooks: o.hooks,
+    inventory,
+    redis,
+    chat,
+    clock: systemClock,
+    logger: silentLogger,
+    prefix,
+    hooks: o.hooks,
     executor: createSsh2Executor({ logger: silentLogger, clock: systemClock }),
     queueOptions: { ...FAST_QUEUE, ...o.queueOptions },
   });
@@ -53,13 +67,22 @@ export async function createUpgradeHarness(
     return r;
   };
   return {
-    ops, ledger, redis, chat, prefix, inventory, op,
+    ops,
+    ledger,
+    redis,
+    chat,
+    prefix,
+    inventory,
+    op,
     async waitFor(id, pred, timeoutMs = 90_000) {
       const end = Date.now() + timeoutMs;
       for (;;) {
         const cur = await op(id);
         if (pred(cur)) return cur;
-        if (Date.now() > end) throw new Error(`timed out waiting on ${id}: status ${cur.status}, phase ${cur.phase}, failure ${JSON.stringify(cur.failure)}`);
+        if (Date.now() > end)
+          throw new Error(
+            `timed out waiting on ${id}: status ${cur.status}, phase ${cur.phase}, failure ${JSON.stringify(cur.failure)}`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -68,8 +91,10 @@ export async function createUpgradeHarness(
       for (;;) {
         const cur = await op(id);
         const btn = cur.message && buttonsOf(chat.latest(cur.message.ts)).get(action);
-        if (btn && btn.token === cur.gate?.token) return ops.decide(btn.op, action, btn.token, { userId: by });
-        if (Date.now() > end) throw new Error(`no ${action} button for the open gate of ${id} (status ${cur.status})`);
+        if (btn && btn.token === cur.gate?.token)
+          return ops.decide(btn.op, action, btn.token, { userId: by });
+        if (Date.now() > end)
+          throw new Error(`no ${action} button for the open gate of ${id} (status ${cur.status})`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
@@ -83,7 +108,14 @@ export async function createUpgradeHarness(
 /** Put every node back on `version` (installed and running, uncordoned) from the host side, without fixture calls. */
 export function resetCluster(sim: SimCluster, version = FROM): void {
   mutateState(join(sim.dir, "cluster"), (s) => {
-    for (const n of Object.values(s.nodes)) Object.assign(n, { installedVersion: version, runningVersion: version, cordoned: false, service: "active", knobs: {} });
+    for (const n of Object.values(s.nodes))
+      Object.assign(n, {
+        installedVersion: version,
+        runningVersion: version,
+        cordoned: false,
+        service: "active",
+        knobs: {},
+      });
   });
 }
 

@@ -7,7 +7,8 @@ export const AGENT_RESTART = /^systemctl restart rke2-agent$/;
 export const SNAPSHOT = /^rke2 etcd-snapshot save --name /;
 export const READYZ = /get --raw \/readyz\?verbose$/;
 /** Anything that changes a node or the cluster (reads are allowed anywhere). */
-export const MUTATING = /^(rke2-install-sim|systemctl (stop|start|restart)|rke2 etcd-snapshot save|kubectl .*\b(cordon|uncordon|drain)\b)/;
+export const MUTATING =
+  /^(rke2-install-sim|systemctl (stop|start|restart)|rke2 etcd-snapshot save|kubectl .*\b(cordon|uncordon|drain)\b)/;
 
 /** kubectl <verb> <node> runs on a server: find it by the node named in its arguments. */
 export const kubectlOn = (log: CommandLogEntry[], verb: "cordon" | "uncordon" | "drain", node: string) =>
@@ -15,7 +16,11 @@ export const kubectlOn = (log: CommandLogEntry[], verb: "cordon" | "uncordon" | 
 
 /** Everything that changed `node`: commands run on it, and cordon/drain/uncordon naming it. */
 export function touching(log: CommandLogEntry[], node: string): CommandLogEntry[] {
-  return log.filter((e) => (e.node === node && MUTATING.test(cmd(e))) || (/^kubectl .*\b(cordon|uncordon|drain)\b/.test(cmd(e)) && e.argv.includes(node)));
+  return log.filter(
+    (e) =>
+      (e.node === node && MUTATING.test(cmd(e))) ||
+      (/^kubectl .*\b(cordon|uncordon|drain)\b/.test(cmd(e)) && e.argv.includes(node)),
+  );
 }
 
 /** An agent counts from its first cordon/drain/install/stop until its uncordon ended. */
@@ -27,7 +32,12 @@ export function agentInterval(log: CommandLogEntry[], node: string): { from: num
 
 /** Most intervals open at one instant. */
 export function peakOverlap(intervals: Array<{ from: number; to: number }>): number {
-  const ev = intervals.flatMap((i) => [{ t: i.from, d: 1 }, { t: i.to, d: -1 }]).sort((a, b) => a.t - b.t || a.d - b.d);
+  const ev = intervals
+    .flatMap((i) => [
+      { t: i.from, d: 1 },
+      { t: i.to, d: -1 },
+    ])
+    .sort((a, b) => a.t - b.t || a.d - b.d);
   let cur = 0;
   let peak = 0;
   for (const e of ev) peak = Math.max(peak, (cur += e.d));
