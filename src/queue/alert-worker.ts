@@ -41,7 +41,8 @@ export function createAlertWorker(deps: AlertWorkerDeps): Worker<AlertJobData> {
             job.id ?? "",
           )
         : deps.dedup.releaseUnreachableAlert(d.cluster, d.node);
-    release.catch(() => undefined);
+    // …and free its deterministic job id too, or the re-queued alert would be a no-op add.
+    release.then(() => job.remove()).catch(() => undefined);
     deps.logger.error(
       { cluster: d.cluster, node: d.node, err: err.message },
       "alert not posted after every retry; the next scan queues it again",

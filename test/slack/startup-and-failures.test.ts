@@ -1,3 +1,5 @@
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Bot } from "../../src/main/start-bot.js";
 import { startBot } from "../../src/main/start-bot.js";
@@ -79,6 +81,29 @@ describe.skipIf(!ns.ok)("start-up checks and Slack failures a human has to act o
     expect(body.checks.redis!.ok).toBe(true);
     expect(body.checks.slack).toMatchObject({ ok: false, error: expect.stringContaining("token_revoked") });
     fake.clearFailures();
+  });
+
+  it("drops no alert: one whose post failed for good is queued again by the next scan", async () => {
+    fake.failNext("chat.postMessage", { error: "invalid_blocks", channel: "C0PRODOPS" });
+    const r = await fake.slashCommand("certs sim", "U0ALICE", { channel: "C0PRODOPS" });
+    await fake.waitForResponses(r.responseUrl, 1, 30_000);
+    await fake.waitForCall("chat.postMessage", (c) => c.result?.error === "invalid_blocks", 20_000);
+    const redis = new Redis(redisUrl);
+    const alertQueue = new Queue("alert", { connection: redis, prefix });
+    try {
+      // Given up at once (a retry cannot fix invalid_blocks): claims released, job id freed.
+      await waitFor(
+        async () =>
+          (await alertQueue.getJobCounts("failed", "active", "waiting", "delayed")).failed === 0 &&
+          (await redis.keys(`${prefix}:state:alert:sent:*`)).length === 0,
+        10_000,
+        "the failed alert to be released",
+      );
+    } finally {
+      await alertQueue.close();
+      redis.disconnect();
+    }
+    expect(fake.model.topLevel("C0PRODOPS").some((m) => m.text.includes("Certificate alert"))).toBe(false);
   });
 
   it("tells the requester to invite the bot when an alert cannot be posted in the cluster's channel", async () => {
