@@ -3,6 +3,7 @@ import { countJobs } from "../observability/count-jobs.js";
 import type { BotMetrics } from "../observability/metrics.js";
 import type { ChatPort } from "../shared/chat-port.js";
 import { dateInZone } from "../slack/blocks/format-cert.js";
+import { readExpiryEvents } from "../rke2/expiry-events.js";
 import { renderDailyReport } from "../slack/blocks/render-daily-report.js";
 import { safeJobId, stateKey, type QueueContext } from "./connection.js";
 import { postOnce } from "./report-post.js";
@@ -74,9 +75,16 @@ async function reportCluster(
   if (!spec) return "cluster no longer in the inventory";
   const [result] = await runScans(deps, { cluster: d.cluster, signal });
   if (!result) return "nothing scanned";
+  // Kubernetes' own CertificateExpirationWarning events, read on a server the scan reached.
+  const events = await readExpiryEvents(
+    spec,
+    deps.executor,
+    result.report.unreachable.map((u) => u.node),
+  );
   const rendered = renderDailyReport(result.report, d.date, {
     renewalWindowDays: deps.inventory.report.renewalWindowDays,
     nodeNames: spec.nodes.map((n) => n.name),
+    events,
   });
   const key = stateKey(deps.ctx, "report", "posted", String(d.firingMs), d.cluster);
   const top = await postOnce(deps.ctx.connection, key, deps.chat, spec.channel, rendered.top);

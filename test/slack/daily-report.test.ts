@@ -34,6 +34,11 @@ describe.skipIf(!ns.ok)(
       const nodes = standardNodes(2, 1);
       nodes[1]!.certs = { overrides: { "server/tls/client-admin.crt": { notAfterDays: -2 } } };
       [sim, fake] = await Promise.all([startSimCluster({ name: "sim", nodes }), startFakeSlack()]);
+      // What RKE2's cert monitor raises; the report shows it as a cross-check of the scan.
+      sim.addEvent("cp-2", {
+        message:
+          "Node certificates require attention - restart rke2 on this node to trigger automatic rotation: kubelet/client-admin.crt: certificate system:admin expired at 2026-11-21T07:00:00Z",
+      });
       // A schedule that never fires during the test: firings are driven by hand below.
       inventory = loadInventory(
         writeTwoClusterInventory(sim, { schedule: "0 3 1 1 *", timezone: "Europe/Berlin" }),
@@ -95,6 +100,12 @@ describe.skipIf(!ns.ok)(
       expect(thread).toContain("client-admin.crt");
       expect(thread).toContain("*expired*");
       expect(thread).toMatch(/nodes? with nothing to do/);
+      // Kubernetes' own warnings, read with kubectl on a healthy server.
+      expect(JSON.stringify(top!.blocks)).toContain(
+        "Kubernetes itself raised 1 certificate expiration warning on `cp-2`",
+      );
+      expect(thread).toContain("*CertificateExpirationWarning*");
+      expect(thread).toContain("certificate system:admin expired at 2026-11-21T07:00:00Z");
     });
 
     it("ignores a duplicate firing and updates in place when a cluster's job runs again", async () => {

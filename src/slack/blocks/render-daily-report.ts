@@ -1,6 +1,8 @@
 import type { ClusterReport, ProblemCert } from "../../certs/report-model.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
+import type { EventsRead } from "../../rke2/expiry-events.js";
 import { LIMITS } from "./limits.js";
+import { eventsDetailBlocks, eventsSummaryLine } from "./render-expiry-events.js";
 import { context, fitBlocks, header, packLines, section, type Block } from "./block-kit.js";
 import { plural, stamp } from "./format-cert.js";
 import {
@@ -30,7 +32,7 @@ export const reportHeadline = (cluster: string, date: string): string =>
 export function renderDailyReport(
   r: ClusterReport,
   date: string,
-  opts: { renewalWindowDays?: number; nodeNames?: string[] } = {},
+  opts: { renewalWindowDays?: number; nodeNames?: string[]; events?: EventsRead } = {},
 ): DailyReport {
   const headline = reportHeadline(r.cluster, date);
   const body: Block[] = [];
@@ -46,6 +48,7 @@ export function renderDailyReport(
     );
   const healthy = healthyLine(r, opts.renewalWindowDays);
   if (healthy) body.push(section(healthy));
+  if (opts.events) body.push(section(eventsSummaryLine(opts.events)));
   const tail = [
     context(
       `Scanned ${stamp(r.scannedAt)} · per-node details in the thread · \`/rke2 certs ${r.cluster}\` to scan again`,
@@ -60,10 +63,13 @@ export function renderDailyReport(
       (n) => `…${n} more sections in the thread.`,
     ),
   };
-  return { top, thread: renderThread(r, opts.nodeNames ?? []) };
+  return {
+    top,
+    thread: renderThread(r, opts.nodeNames ?? [], opts.events ? eventsDetailBlocks(opts.events) : []),
+  };
 }
 
-function renderThread(r: ClusterReport, nodeNames: string[]): ChatMessage[] {
+function renderThread(r: ClusterReport, nodeNames: string[], extra: Block[]): ChatMessage[] {
   const byNode = new Map<string, ProblemCert[]>();
   for (const p of r.problems) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
   const sections: Block[] = [];
@@ -82,6 +88,7 @@ function renderThread(r: ClusterReport, nodeNames: string[]): ChatMessage[] {
     const lead = `:white_check_mark: ${plural(quiet.length, "node")} with nothing to do: `;
     sections.push(section(lead + joinNames(quiet, LIMITS.sectionText - lead.length)));
   }
+  sections.push(...extra);
   if (sections.length === 0) return [];
   const replies: ChatMessage[] = [];
   for (let i = 0; i < sections.length && replies.length < MAX_REPLIES; i += BLOCKS_PER_REPLY) {
