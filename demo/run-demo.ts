@@ -10,6 +10,36 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+function printStarted(demo: Demo, wantedPort: number): void {
+  const { sim, bot, fake } = demo;
+  const servers = sim.nodes.filter((n) => n.role === "server").length;
+  const sshds = sim.nodes.map((n) => `${n.name}:${n.port}`).join(" ");
+  say(`  ✓ Redis           ${demo.redisUrl} (private, in memory)`);
+  say(
+    `  ✓ cluster         "${DEMO_CLUSTER}": ${servers} servers + ${sim.nodes.length - servers} agents, sshd on ${sshds}`,
+  );
+  say(`  ✓ local Slack     ${fake.apiUrl} (SLACK_API_URL), channel #${DEMO_CHANNEL_NAME}`);
+  say(`  ✓ bot             node dist/main.js (pid ${bot.pid}, port ${bot.port}); log: ${bot.logPath}`);
+  say(`  ✓ inventory       ${demo.inventoryPath}`);
+  if (demo.wantedPortTaken) say(`  (port ${wantedPort} is taken: the channel view uses another one)`);
+  say("");
+  say(`  Channel view:  ${demo.url}`);
+  say("");
+}
+
+function printReport(demo: Demo, t0: number, stopping: () => boolean): void {
+  demo.firstReport.then(
+    () => {
+      say(`  ✓ daily report posted in #${DEMO_CHANNEL_NAME} (${secs(Date.now() - t0)} after start)`);
+      say(
+        `  Try it: as Alice type /rke2 certs, then /rke2 rotate ${DEMO_CLUSTER}; act as Bob or Carol to approve.`,
+      );
+      say("  Ctrl-C stops everything.");
+    },
+    (err: Error) => !stopping() && say(`  ! no daily report yet: ${err.message}; see ${demo.bot.logPath}`),
+  );
+}
+
 async function main(): Promise<number> {
   const args = parseDemoArgs(process.argv.slice(2));
   if ("help" in args) return (say(USAGE), 0);
@@ -25,13 +55,12 @@ async function main(): Promise<number> {
     (stopping ??= (async () => {
       const t = Date.now();
       say("\n  stopping: bot, local Slack, simulated cluster, Redis…");
-      const failed = (await demo?.stop()) ?? [];
-      for (const f of failed) process.stderr.write(`  could not stop ${f}\n`);
+      for (const f of (await demo?.stop()) ?? []) process.stderr.write(`  could not stop ${f}\n`);
       say(`  stopped in ${secs(Date.now() - t)}`);
       return code;
     })());
   const onSignal = (sig: NodeJS.Signals) => {
-    // A second Ctrl-C (not the echo of the first through npm) gives up on the graceful stop.
+    // A second Ctrl-C (not the copy of the first that npm forwards) gives up on the graceful stop.
     if (firstSignalAt && Date.now() - firstSignalAt > 1000) process.exit(130);
     firstSignalAt ||= Date.now();
     if (demo) void stop(sig === "SIGINT" ? 0 : 143).then((c) => process.exit(c));
@@ -52,19 +81,9 @@ async function main(): Promise<number> {
     return 1;
   }
   if (firstSignalAt) return stop(0);
-  const { sim, bot, fake } = demo;
-  const servers = sim.nodes.filter((n) => n.role === "server").length;
-  say(`  ✓ Redis           ${"private, in memory"}`);
-  say(
-    `  ✓ cluster         "${DEMO_CLUSTER}": ${servers} servers + ${sim.nodes.length - servers} agents, sshd on ${sim.nodes.map((n) => `${n.name}:${n.port}`).join(" ")}`,
-  );
-  say(`  ✓ local Slack     ${fake.apiUrl} (SLACK_API_URL), channel #${DEMO_CHANNEL_NAME}`);
-  say(`  ✓ bot             node dist/main.js (pid ${bot.pid}, port ${bot.port}); log: ${bot.logPath}`);
-  say(`  ✓ inventory       ${demo.inventoryPath}`);
-  if (demo.wantedPortTaken) say(`  (port ${args.port} is taken: the channel view uses another one)`);
-  say("");
-  say(`  Channel view:  ${demo.url}`);
-  say("");
+  printStarted(demo, args.port);
+  printReport(demo, t0, () => !!stopping);
+  const { bot } = demo;
   void bot.exited.then((code) => {
     if (stopping) return;
     process.stderr.write(
@@ -72,16 +91,6 @@ async function main(): Promise<number> {
     );
     void stop(1).then((c) => process.exit(c));
   });
-  demo.firstReport.then(
-    () => {
-      say(`  ✓ daily report posted in #${DEMO_CHANNEL_NAME} (${secs(Date.now() - t0)} after start)`);
-      say(
-        `  Try it: as Alice type /rke2 certs, then /rke2 rotate ${DEMO_CLUSTER}; act as Bob or Carol to approve.`,
-      );
-      say("  Ctrl-C stops everything.");
-    },
-    (err: Error) => !stopping && say(`  ! no daily report yet: ${err.message}; see ${bot.logPath}`),
-  );
   return new Promise<number>(() => undefined); // runs until a signal
 }
 

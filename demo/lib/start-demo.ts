@@ -30,6 +30,7 @@ export interface DemoOptions {
 
 export interface Demo {
   url: string;
+  redisUrl: string;
   wantedPortTaken: boolean;
   dir: string;
   inventoryPath: string;
@@ -127,6 +128,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     fake.setBot(`http://127.0.0.1:${bot.port}/slack/events`);
     return {
       url: fake.url,
+      redisUrl: redis.url,
       wantedPortTaken: o.port !== 0 && port === 0,
       dir,
       inventoryPath,
