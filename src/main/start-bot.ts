@@ -2,7 +2,10 @@ import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Env } from "../config/env.js";
 import type { Inventory } from "../config/inventory.js";
+import { clusterHooks } from "../operations/hooks/cluster-hooks.js";
+import { withWindowNotice } from "../operations/hooks/window-notice.js";
 import { createOperations, type Operations } from "../operations/index.js";
+import { createUpgradePlanCommand } from "../operations/upgrade/upgrade-plan-command.js";
 import type { OperationsApi } from "../operations/operations-api.js";
 import type { BotMetrics } from "../observability/metrics.js";
 import { createRedis, DEFAULT_PREFIX, type QueueContext } from "../queue/connection.js";
@@ -81,7 +84,17 @@ export async function startBot(o: BotOptions): Promise<Bot> {
   const runsWorkers = env.ROLE !== "web";
   const engine: Operations | undefined = o.ops
     ? undefined
-    : createOperations({ inventory, redis, executor, chat: s.chat, clock, logger, prefix: ctx.prefix });
+    : createOperations({
+        inventory,
+        redis,
+        executor,
+        chat: s.chat,
+        clock,
+        logger,
+        prefix: ctx.prefix,
+        // Maintenance windows gate each node's start; application checks run after each node.
+        hooks: clusterHooks(o.fetch ? { fetch: o.fetch } : {}),
+      });
   if (engine && runsWorkers) await engine.startWorkers();
   const workers: Worker[] = runsWorkers
     ? startWorkers({
@@ -108,8 +121,19 @@ export async function startBot(o: BotOptions): Promise<Bot> {
           logger,
           clock,
           surface: s,
-          ops: o.ops ?? engine!,
-          extensions: { explain: createExplainCommand({ inventory, executor, clock }), ...o.extensions },
+          ops: withWindowNotice(o.ops ?? engine!, inventory, clock),
+          extensions: {
+            explain: createExplainCommand({ inventory, executor, clock }),
+            "upgrade-plan": createUpgradePlanCommand({
+              inventory,
+              chat: s.chat,
+              executor,
+              clock,
+              logger,
+              ...(o.fetch ? { fetch: o.fetch } : {}),
+            }),
+            ...o.extensions,
+          },
           scans: scanRequestsOn(s.scanQueue),
           pingRedis: () => redis.ping(),
           ...(o.thread ? { threadMetrics: o.thread.metrics, extraHealth: o.thread.health } : {}),
