@@ -59,7 +59,7 @@ export function createOperations(deps: OperationsDeps): Operations {
   const definitions = new Map<OperationKind, OperationDefinition>((deps.definitions ?? [rotationDefinition, upgradeDefinition]).map((d) => [d.kind, d]));
   const log = deps.logger.child({ component: "operations" });
   const ledger = createRedisLedger(deps.redis, { prefix });
-  const queue = createOperationQueue(deps.redis, prefix, deps.clock, q);
+  const queue = createOperationQueue(deps.redis, prefix, deps.clock, log, q);
   const notifier = createChatNotifier(deps.chat, (op) => definitions.get(op.kind)?.title ?? op.kind, log);
   const policy = deps.inventory.approvals;
   const commandTimeoutMs = (q.commandTimeoutSeconds ?? 900) * 1000;
@@ -71,7 +71,7 @@ export function createOperations(deps: OperationsDeps): Operations {
   const engine: EngineDeps = {
     inventory: deps.inventory, definitions, ledger, scheduler: queue.scheduler, notifier, executor: deps.executor, clock: deps.clock, logger: log,
     hooks: deps.hooks ?? {}, policy, newToken: randomToken, draining: () => draining,
-    settings: { sshRetryMs: (q.sshRetrySeconds ?? 60) * 1000, sshBackoffMs: q.sshBackoffMs ?? 1000, commandTimeoutMs, progressIntervalMs: q.progressIntervalMs ?? 1000 },
+    settings: { sshRetryMs: (q.sshRetrySeconds ?? 60) * 1000, sshBackoffMs: q.sshBackoffMs ?? 1000, commandTimeoutMs, progressIntervalMs: q.progressIntervalMs ?? 1000, settleMs: q.lockDuration ?? 30_000 },
   };
   return {
     ...createOperationsService(service),
@@ -87,7 +87,6 @@ export function createOperations(deps: OperationsDeps): Operations {
           expire: (opId, token) => expireOperation(service, opId, token),
           sweep: () => sweepOperations(service, (id, seq, v) => queue.scheduler.ensureRun(id, seq, v)),
         },
-        log,
       );
     },
     async close() {

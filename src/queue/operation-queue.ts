@@ -38,10 +38,13 @@ const RUN_OPTS = { attempts: 50, backoff: { type: "exponential" as const, delay:
  * (op, runSeq) and (op, token), so a repeated enqueue while the job exists is a no-op; the ledger,
  * not the job, says what is done.
  */
-export function createOperationQueue(redis: Redis, prefix: string, clock: Clock, o: OperationQueueOptions = {}) {
+export function createOperationQueue(redis: Redis, prefix: string, clock: Clock, log: Logger, o: OperationQueueOptions = {}) {
   const name = o.queueName ?? "operations";
   const conns = [redis.duplicate(), redis.duplicate({ maxRetriesPerRequest: null })];
+  // ioredis reconnects by itself; without a listener every failed reconnect is an "unhandled error".
+  conns.forEach((c) => c.on("error", (err: Error) => log.warn({ err: err.message }, "operations queue: Redis connection error")));
   const queue = new Queue(name, { connection: conns[0]!, prefix });
+  queue.on("error", (err: Error) => log.warn({ err: err.message }, "operations queue error"));
   const scheduler: OperationScheduler & { ensureRun(opId: string, runSeq: number, version: number): Promise<void> } = {
     async enqueueRun(opId, runSeq) {
       await queue.add("run", { opId } satisfies RunJob, { jobId: runJobId(opId, runSeq), ...RUN_OPTS });
@@ -65,7 +68,7 @@ export function createOperationQueue(redis: Redis, prefix: string, clock: Clock,
   };
 
   let worker: Worker | undefined;
-  async function startWorker(h: OperationHandlers, log: Logger): Promise<void> {
+  async function startWorker(h: OperationHandlers): Promise<void> {
     const sweepEvery = o.sweepIntervalMs ?? 60_000;
     await queue.upsertJobScheduler("operations-sweep", { every: sweepEvery }, { name: "sweep", data: {} });
     worker = new Worker(

@@ -75,7 +75,7 @@ describe("engine core with fake steps (real Redis ledger)", () => {
     inventory, definitions: new Map([["rotate", definition(w)]]), ledger, executor: noSsh, clock: systemClock, logger: silentLogger, hooks,
     scheduler: { enqueueRun: async () => {}, scheduleExpiry: async () => {} },
     notifier: { postMain: async () => ({ channel: "C0ENG", ts: "1" }), updateMain: async () => {}, thread: async (_op, n) => void notes.push(n.kind) },
-    settings: { sshRetryMs: 300, sshBackoffMs: 20, commandTimeoutMs: 5000, progressIntervalMs: 10 },
+    settings: { sshRetryMs: 300, sshBackoffMs: 20, commandTimeoutMs: 5000, progressIntervalMs: 10, settleMs: 50 },
     policy: { ...inventory.approvals }, newToken: () => randomBytes(8).toString("hex"),
   });
 

@@ -65,6 +65,10 @@ describe.skipIf(!avail.ok)("crash and resume (worker SIGKILLed, restarted)", () 
 
   /** Same end state as an uninterrupted rotation: each dangerous action took effect exactly once, in order. */
   function expectCleanRun(r: Awaited<ReturnType<typeof rotateWithCrash>>) {
+    if (process.env.CRASH_DEBUG) {
+      for (const e of r.log) if (/systemctl|rotate/.test(cmd(e))) console.log("CMD", e.t, e.tEnd, e.node, cmd(e), e.exitCode);
+      for (const a of r.audit) console.log("AUDIT", a.at, a.node ?? "", a.text);
+    }
     expect(r.op.status, JSON.stringify(r.op.failure)).toBe("completed");
     const ok = (re: RegExp, node: string) => find(r.log, node, re).filter((e) => e.exitCode === 0);
     for (const s of servers) {

@@ -19,6 +19,8 @@ export interface EngineSettings {
   commandTimeoutMs: number;
   /** Least time between two progress updates of the operation message. */
   progressIntervalMs: number;
+  /** See StepRunDeps.settleMs: the BullMQ lock duration. */
+  settleMs: number;
 }
 
 export interface EngineDeps {

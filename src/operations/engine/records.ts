@@ -123,6 +123,8 @@ export interface StepRecord {
   state: StepState;
   at: string;
   attempts: number;
+  /** Fencing epoch of the delivery that recorded the intent (a different one after a re-delivery). */
+  epoch?: number;
   observed?: unknown;
   summary?: string;
   error?: string;

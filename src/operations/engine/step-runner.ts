@@ -14,6 +14,12 @@ export interface StepRunDeps {
   /** How long a node may stay unreachable before the step fails (≥ 30 s in production). */
   sshRetryMs: number;
   sshBackoffMs: number;
+  /**
+   * A step left in intent by another delivery less than this long ago may still be acted on by a
+   * worker that lost its lock but is alive (stalled event loop): wait until the intent is this old
+   * before re-checking the node. After a real crash the re-delivery comes later than this anyway.
+   */
+  settleMs: number;
 }
 
 export type StepRunResult = { ok: true } | { ok: false; failure: StepFailure };
@@ -26,6 +32,14 @@ export interface NodeBook {
 
 /** A definition function threw something that is neither a lost connection nor a lost fence. */
 class StepCrash extends Error {}
+
+/** The worker's AbortSignal fired (BullMQ lock lost): stop without judging the step. */
+export class StepAborted extends Error {
+  constructor(step: string) {
+    super(`${step}: aborted by the worker`);
+    this.name = "StepAborted";
+  }
+}
 
 async function guard<T>(p: Promise<T>): Promise<T> {
   try {
@@ -58,11 +72,19 @@ export async function runStep(d: StepRunDeps, base: Omit<StepContext, "facts" | 
   };
   const audit = (text: string): AuditEntry[] => [{ at: d.clock.now().toISOString(), kind: "step", node: base.node.name, text }];
   const failed = async (o: Extract<StepOutcome, { ok: false }> | { failure: StepFailure }) => {
+    // Aborted (lock lost, shutdown): the step did not fail, this worker stopped. Leave the ledger
+    // as it is (intent/unknown) so the next delivery re-checks the node.
+    if (base.signal.aborted) throw new StepAborted(key);
     setStep({ state: "failed", error: o.failure.message });
     await book.commit(audit(`${def.title} failed: ${o.failure.message}`));
     return { ok: false as const, failure: o.failure };
   };
 
+  const prior = rec();
+  if ((prior.state === "intent" || prior.state === "unknown") && prior.epoch !== undefined && prior.epoch !== d.epoch) {
+    const wait = Date.parse(prior.at) + d.settleMs - d.clock.now().getTime();
+    if (wait > 0) await d.clock.sleep(wait, base.signal);
+  }
   let lostSince: number | undefined;
   let backoff = d.sshBackoffMs;
   for (;;) {
@@ -70,7 +92,7 @@ export async function runStep(d: StepRunDeps, base: Omit<StepContext, "facts" | 
       const chk = await guard(def.check(ctx()));
       merge(chk.facts);
       if (!chk.done) {
-        setStep({ state: "intent", observed: chk.observed, attempts: rec().attempts + 1 });
+        setStep({ state: "intent", observed: chk.observed, attempts: rec().attempts + 1, epoch: d.epoch });
         await book.commit();
         await point("before-act");
         const act = await guard(def.act(ctx(), chk));
@@ -87,16 +109,17 @@ export async function runStep(d: StepRunDeps, base: Omit<StepContext, "facts" | 
       await point("after-commit");
       return { ok: true };
     } catch (err) {
+      if (base.signal.aborted) throw new StepAborted(key);
       if (err instanceof StepCrash) return await failed({ failure: { message: err.message } });
       if (!(err instanceof ConnectionLostError)) throw err;
       const now = d.clock.now().getTime();
+      const firstLoss = lostSince === undefined;
       lostSince ??= now;
       if (now - lostSince >= d.sshRetryMs)
         return await failed({ failure: { message: `${base.node.name} unreachable for ${Math.round((now - lostSince) / 1000)} s: ${err.message}` } });
-      if (rec().state === "intent") {
-        setStep({ state: "unknown" });
-        await book.commit();
-      }
+      if (rec().state === "intent") setStep({ state: "unknown" });
+      if (firstLoss || rec().state === "unknown")
+        await book.commit(firstLoss ? audit(`${def.title}: connection lost (${err.message}); reconnecting, will re-check before acting`) : []);
       d.log.warn({ node: base.node.name, step: key, err: err.message }, "connection lost; will reconnect and re-check");
       await d.clock.sleep(backoff, base.signal);
       backoff = Math.min(backoff * 2, 10_000);

@@ -5,7 +5,11 @@ import { parseInventory } from "../../../src/config/load-inventory.js";
 import type { Inventory } from "../../../src/config/inventory.js";
 import type { OpRecord } from "../../../src/operations/engine/records.js";
 import type { EngineHooks, OperationLedger } from "../../../src/operations/engine/ports.js";
-import { createOperations, type Operations, type OperationsQueueOptions } from "../../../src/operations/index.js";
+import {
+  createOperations,
+  type Operations,
+  type OperationsQueueOptions,
+} from "../../../src/operations/index.js";
 import { createRedisLedger } from "../../../src/queue/operation-ledger.js";
 import { systemClock, type Clock } from "../../../src/shared/clock.js";
 import { silentLogger } from "../../../src/shared/logger.js";
@@ -17,17 +21,38 @@ export const APPROVERS = ["UAPPROVER1", "UAPPROVER2"];
 export const REQUESTER = "UREQUESTER";
 
 /** Short time settings: tests run every step, just faster (never skip steps). */
-export const FAST_OPERATIONS = { agentRenewalGraceSeconds: 1, nodeReadyTimeoutSeconds: 20, pollIntervalSeconds: 0.2 };
-export const FAST_QUEUE: OperationsQueueOptions = { lockDuration: 2000, stalledInterval: 1000, sweepIntervalMs: 1000, sshRetrySeconds: 30, sshBackoffMs: 200 };
+export const FAST_OPERATIONS = {
+  agentRenewalGraceSeconds: 1,
+  nodeReadyTimeoutSeconds: 20,
+  pollIntervalSeconds: 0.2,
+};
+export const FAST_QUEUE: OperationsQueueOptions = {
+  lockDuration: 2000,
+  stalledInterval: 1000,
+  sweepIntervalMs: 1000,
+  sshRetrySeconds: 30,
+  sshBackoffMs: 200,
+};
 
 export interface InventoryOptions {
   operations?: Record<string, number>;
   approvals?: { requireDistinctApprover?: boolean; expireAfterMinutes?: number; approvers?: string[] };
+  /** Extra keys of the cluster entry (maintenanceWindows, appChecks). */
+  cluster?: Record<string, unknown>;
 }
 
 export function testInventoryYaml(sim: SimCluster, o: InventoryOptions = {}): string {
-  const doc = parse(sim.inventoryYaml({ approvers: APPROVERS, operations: { ...FAST_OPERATIONS, ...o.operations } })) as Record<string, unknown>;
-  doc.approvals = { approvers: APPROVERS, requireDistinctApprover: true, expireAfterMinutes: 30, ...o.approvals };
+  const doc = parse(
+    sim.inventoryYaml({ approvers: APPROVERS, operations: { ...FAST_OPERATIONS, ...o.operations } }),
+  ) as Record<string, unknown>;
+  doc.approvals = {
+    approvers: APPROVERS,
+    requireDistinctApprover: true,
+    expireAfterMinutes: 30,
+    ...o.approvals,
+  };
+  const clusters = doc.clusters as Array<Record<string, unknown>>;
+  if (o.cluster) clusters[0] = { ...clusters[0], ...o.cluster };
   return stringify(doc);
 }
 
@@ -44,22 +69,40 @@ export interface Harness {
   op(id: string): Promise<OpRecord>;
   waitFor(id: string, pred: (op: OpRecord) => boolean, timeoutMs?: number): Promise<OpRecord>;
   /** Click the button `action` of the operation message as `by` (token read from the rendered button). */
-  click(id: string, action: "approve" | "reject" | "retry" | "abort", by?: string): ReturnType<Operations["decide"]>;
+  click(
+    id: string,
+    action: "approve" | "reject" | "retry" | "abort",
+    by?: string,
+  ): ReturnType<Operations["decide"]>;
   close(): Promise<void>;
 }
 
 export async function createHarness(
   sim: SimCluster,
   redisUrl: string,
-  o: InventoryOptions & { queueOptions?: OperationsQueueOptions; hooks?: EngineHooks; clock?: Clock; workers?: boolean; chatFile?: string; prefix?: string } = {},
+  o: InventoryOptions & {
+    queueOptions?: OperationsQueueOptions;
+    hooks?: EngineHooks;
+    clock?: Clock;
+    workers?: boolean;
+    chatFile?: string;
+    prefix?: string;
+  } = {},
 ): Promise<Harness> {
   const prefix = o.prefix ?? `t-${randomBytes(4).toString("hex")}`;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  redis.on("error", () => undefined); // reconnects by itself (Redis restart test)
   const inventory = testInventory(sim, o);
   const chat = new RecordingChat(o.chatFile);
   const clock = o.clock ?? systemClock;
   const ops = createOperations({
-    inventory, redis, chat, clock, logger: silentLogger, prefix, hooks: o.hooks,
+    inventory,
+    redis,
+    chat,
+    clock,
+    logger: silentLogger,
+    prefix,
+    hooks: o.hooks,
     executor: createSsh2Executor({ logger: silentLogger, clock }),
     queueOptions: { ...FAST_QUEUE, ...o.queueOptions },
   });
@@ -71,13 +114,22 @@ export async function createHarness(
     return r;
   };
   return {
-    ops, ledger, redis, chat, prefix, inventory, op,
+    ops,
+    ledger,
+    redis,
+    chat,
+    prefix,
+    inventory,
+    op,
     async waitFor(id, pred, timeoutMs = 90_000) {
       const end = Date.now() + timeoutMs;
       for (;;) {
         const cur = await op(id);
         if (pred(cur)) return cur;
-        if (Date.now() > end) throw new Error(`timed out waiting on ${id}: status ${cur.status}, phase ${cur.phase}, failure ${JSON.stringify(cur.failure)}`);
+        if (Date.now() > end)
+          throw new Error(
+            `timed out waiting on ${id}: status ${cur.status}, phase ${cur.phase}, failure ${JSON.stringify(cur.failure)}`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -87,8 +139,10 @@ export async function createHarness(
       for (;;) {
         const cur = await op(id);
         const btn = cur.message && buttonsOf(chat.latest(cur.message.ts)).get(action);
-        if (btn && btn.token === cur.gate?.token) return ops.decide(btn.op, action, btn.token, { userId: by });
-        if (Date.now() > end) throw new Error(`no ${action} button for the open gate of ${id} (status ${cur.status})`);
+        if (btn && btn.token === cur.gate?.token)
+          return ops.decide(btn.op, action, btn.token, { userId: by });
+        if (Date.now() > end)
+          throw new Error(`no ${action} button for the open gate of ${id} (status ${cur.status})`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
@@ -100,5 +154,6 @@ export async function createHarness(
 }
 
 /** Waiting for an approval gate of phase `phase` (0-based). */
-export const atGate = (phase: number) => (op: OpRecord) => op.status === "awaiting-approval" && op.phase === phase;
+export const atGate = (phase: number) => (op: OpRecord) =>
+  op.status === "awaiting-approval" && op.phase === phase;
 export const finished = (op: OpRecord) => !!op.finishedAt;

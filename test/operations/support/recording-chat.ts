@@ -38,8 +38,8 @@ export class RecordingChat implements ChatPort {
   async postEphemeral(channel: string, _user: string, msg: ChatMessage): Promise<void> {
     this.add({ kind: "ephemeral", channel, ts: "", msg });
   }
-  async respond(): Promise<void> {}
-  async uploadFile(): Promise<void> {}
+  async respond(_url: string, _msg: ChatMessage): Promise<void> {}
+  async uploadFile(_channel: string, _file: { filename: string; content: string; title?: string; threadTs?: string }): Promise<void> {}
 
   /** Latest content of a top-level message (post, then its updates). */
   latest(ts: string): ChatMessage | undefined {
