@@ -1,5 +1,5 @@
 // `npm run demo`: the real bot against a simulated RKE2 cluster and a local Slack, in one terminal.
-// Stops everything on Ctrl-C. See docs/demo.md.
+// Stops everything on Ctrl-C. See the README, "Try it without Slack".
 import { fileURLToPath } from "node:url";
 import { parseDemoArgs, USAGE } from "./lib/demo-args.js";
 import { DEMO_CHANNEL_NAME, DEMO_CLUSTER } from "./lib/demo-cluster.js";
