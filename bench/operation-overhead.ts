@@ -14,7 +14,7 @@ import { systemClock } from "../src/shared/clock.js";
 import { silentLogger } from "../src/shared/logger.js";
 import { createSsh2Executor } from "../src/ssh/ssh2-executor.js";
 import type { SshExecutor } from "../src/ssh/ssh-executor.js";
-import { namespacesAvailable, standardNodes, startSimCluster, type CommandLogEntry } from "../test/rig/sim-cluster.js";
+import { namespacesAvailable, standardNodes, startSimCluster } from "../test/rig/sim-cluster.js";
 import { buttonsOf, RecordingChat } from "../test/operations/support/recording-chat.js";
 import { startRedis } from "../test/support/redis-server.js";
 
@@ -49,7 +49,10 @@ function timed(inner: SshExecutor): SshExecutor {
 
 /** Total length of the union of [t, tEnd] intervals (commands may overlap only across nodes). */
 function busy(entries: Array<{ t: number; tEnd?: number }>): number {
-  const iv = entries.filter((e) => e.tEnd !== undefined).map((e) => [e.t, e.tEnd!] as const).sort((a, b) => a[0] - b[0]);
+  const iv = entries
+    .filter((e) => e.tEnd !== undefined)
+    .map((e) => [e.t, e.tEnd!] as const)
+    .sort((a, b) => a[0] - b[0]);
   let total = 0;
   let [s, e] = [-Infinity, -Infinity];
   for (const [a, b] of iv) {
@@ -61,17 +64,28 @@ function busy(entries: Array<{ t: number; tEnd?: number }>): number {
   return total + (e > s ? e - s : 0);
 }
 
-const MINIMAL = /^(systemctl (stop|start|restart) rke2-(server|agent)|rke2 certificate (rotate|check)|kubectl .*get (nodes|--raw))/;
+const MINIMAL =
+  /^(systemctl (stop|start|restart) rke2-(server|agent)|rke2 certificate (rotate|check)|kubectl .*get (nodes|--raw))/;
 
 const redisSrv = await startRedis();
 const sim = await startSimCluster({ name: "bench", nodes: standardNodes(3, 2) });
 const redis = new Redis(redisSrv.url, { maxRetriesPerRequest: null });
 try {
-  const doc = parse(sim.inventoryYaml({ approvers: ["UA1", "UA2"], operations: { agentRenewalGraceSeconds: 0, nodeReadyTimeoutSeconds: 60, pollIntervalSeconds: 0.2 } })) as Record<string, unknown>;
+  const doc = parse(
+    sim.inventoryYaml({
+      approvers: ["UA1", "UA2"],
+      operations: { agentRenewalGraceSeconds: 0, nodeReadyTimeoutSeconds: 60, pollIntervalSeconds: 0.2 },
+    }),
+  ) as Record<string, unknown>;
   const inventory = parseInventory(stringify(doc), `${sim.dir}/rke2-chatops.yaml`);
   const chat = new RecordingChat();
   const ops = createOperations({
-    inventory, redis, chat, clock: systemClock, logger: silentLogger, prefix: "bench",
+    inventory,
+    redis,
+    chat,
+    clock: systemClock,
+    logger: silentLogger,
+    prefix: "bench",
     executor: timed(createSsh2Executor({ logger: silentLogger })),
   });
   await ops.startWorkers();
@@ -82,7 +96,8 @@ try {
     for (;;) {
       const o = await get(id);
       if (pred(o)) return o;
-      if (o.status === "halted" || (o.finishedAt && o.status !== "completed")) throw new Error(`${id} ${o.status}: ${JSON.stringify(o.failure)}`);
+      if (o.status === "halted" || (o.finishedAt && o.status !== "completed"))
+        throw new Error(`${id} ${o.status}: ${JSON.stringify(o.failure)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -121,13 +136,25 @@ try {
   const fixtures = busy(ran);
   const minimal = busy(ran.filter((e) => MINIMAL.test(e.argv.join(" "))));
   const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`slow-ms ${slowMs}: server roll ${fmt(roll1 - roll0)} + agent phase ${fmt(agents1 - agents0)} = ${fmt(wall)} wall (from each approving click)`);
-  console.log(`  ${seen.length} remote commands, ${ran.length} of them simulated RKE2 tools (rke2, systemctl, kubectl)`);
-  console.log(`  time in the steps' remote commands, as the engine observes them (SSH exec to exit): ${fmt(remote)}`);
-  console.log(`  time inside the simulated tools only (rig command log): ${fmt(fixtures)}; the bare procedure alone: ${fmt(minimal)}`);
+  console.log(
+    `slow-ms ${slowMs}: server roll ${fmt(roll1 - roll0)} + agent phase ${fmt(agents1 - agents0)} = ${fmt(wall)} wall (from each approving click)`,
+  );
+  console.log(
+    `  ${seen.length} remote commands, ${ran.length} of them simulated RKE2 tools (rke2, systemctl, kubectl)`,
+  );
+  console.log(
+    `  time in the steps' remote commands, as the engine observes them (SSH exec to exit): ${fmt(remote)}`,
+  );
+  console.log(
+    `  time inside the simulated tools only (rig command log): ${fmt(fixtures)}; the bare procedure alone: ${fmt(minimal)}`,
+  );
   console.log(`overhead ratio = wall / remote step time = ${(wall / remote).toFixed(3)}  (target < 1.10)`);
-  console.log(`  stricter: wall / simulated-tool time = ${(wall / fixtures).toFixed(3)} (also charges SSH transport, the rig's process start-up and`);
-  console.log(`  certificate reads to the engine); wall / bare procedure = ${(wall / minimal).toFixed(3)} (also charges every safety read)`);
+  console.log(
+    `  stricter: wall / simulated-tool time = ${(wall / fixtures).toFixed(3)} (also charges SSH transport, the rig's process start-up and`,
+  );
+  console.log(
+    `  certificate reads to the engine); wall / bare procedure = ${(wall / minimal).toFixed(3)} (also charges every safety read)`,
+  );
   if (process.env.BENCH_GAPS) {
     const seq = [...seen].sort((a, b) => a.t - b.t);
     let prev = roll0;

@@ -11,7 +11,11 @@ import { buildOperationView } from "./view/operation-view.js";
  * postMain throws; updates and thread replies are best effort: the Redis audit is the record and
  * `/rke2 status` shows it, so a Slack hiccup never halts a roll half way.
  */
-export function createChatNotifier(chat: ChatPort, titles: (op: OpRecord) => string, log: Logger): OperationNotifier {
+export function createChatNotifier(
+  chat: ChatPort,
+  titles: (op: OpRecord) => string,
+  log: Logger,
+): OperationNotifier {
   const where = (op: OpRecord) => op.message ?? undefined;
   return {
     async postMain(op, nodes) {
@@ -22,14 +26,18 @@ export function createChatNotifier(chat: ChatPort, titles: (op: OpRecord) => str
       if (!m) return;
       await chat
         .update(m.channel, m.ts, renderOperationMessage(buildOperationView(op, nodes, titles(op))))
-        .catch((e: Error) => log.warn({ op: op.id, err: e.message }, "could not update the operation message"));
+        .catch((e: Error) =>
+          log.warn({ op: op.id, err: e.message }, "could not update the operation message"),
+        );
     },
     async thread(op, note) {
       const m = where(op);
       if (!m) return;
       await chat
         .post(m.channel, renderThreadNote(note), { threadTs: m.ts })
-        .catch((e: Error) => log.warn({ op: op.id, err: e.message }, "could not post to the operation thread"));
+        .catch((e: Error) =>
+          log.warn({ op: op.id, err: e.message }, "could not post to the operation thread"),
+        );
     },
   };
 }

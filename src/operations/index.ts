@@ -56,7 +56,9 @@ export type Operations = OperationsApi & { startWorkers(): Promise<void>; close(
 export function createOperations(deps: OperationsDeps): Operations {
   const prefix = deps.prefix ?? "rke2-chatops";
   const q = deps.queueOptions ?? {};
-  const definitions = new Map<OperationKind, OperationDefinition>((deps.definitions ?? [rotationDefinition, upgradeDefinition]).map((d) => [d.kind, d]));
+  const definitions = new Map<OperationKind, OperationDefinition>(
+    (deps.definitions ?? [rotationDefinition, upgradeDefinition]).map((d) => [d.kind, d]),
+  );
   const log = deps.logger.child({ component: "operations" });
   const ledger = createRedisLedger(deps.redis, { prefix });
   const queue = createOperationQueue(deps.redis, prefix, deps.clock, log, q);
@@ -64,30 +66,55 @@ export function createOperations(deps: OperationsDeps): Operations {
   const policy = deps.inventory.approvals;
   const commandTimeoutMs = (q.commandTimeoutSeconds ?? 900) * 1000;
   const service: ServiceDeps = {
-    inventory: deps.inventory, definitions, ledger, scheduler: queue.scheduler, notifier, executor: deps.executor, clock: deps.clock, logger: log,
-    policy, preflightLockTtlMs: (q.preflightLockTtlSeconds ?? 600) * 1000, commandTimeoutMs, newToken: randomToken, newOpId: randomOpId,
+    inventory: deps.inventory,
+    definitions,
+    ledger,
+    scheduler: queue.scheduler,
+    notifier,
+    executor: deps.executor,
+    clock: deps.clock,
+    logger: log,
+    policy,
+    preflightLockTtlMs: (q.preflightLockTtlSeconds ?? 600) * 1000,
+    commandTimeoutMs,
+    newToken: randomToken,
+    newOpId: randomOpId,
   };
   let draining = false;
   const engine: EngineDeps = {
-    inventory: deps.inventory, definitions, ledger, scheduler: queue.scheduler, notifier, executor: deps.executor, clock: deps.clock, logger: log,
-    hooks: deps.hooks ?? {}, policy, newToken: randomToken, draining: () => draining,
-    settings: { sshRetryMs: (q.sshRetrySeconds ?? 60) * 1000, sshBackoffMs: q.sshBackoffMs ?? 1000, commandTimeoutMs, progressIntervalMs: q.progressIntervalMs ?? 1000, settleMs: q.lockDuration ?? 30_000 },
+    inventory: deps.inventory,
+    definitions,
+    ledger,
+    scheduler: queue.scheduler,
+    notifier,
+    executor: deps.executor,
+    clock: deps.clock,
+    logger: log,
+    hooks: deps.hooks ?? {},
+    policy,
+    newToken: randomToken,
+    draining: () => draining,
+    settings: {
+      sshRetryMs: (q.sshRetrySeconds ?? 60) * 1000,
+      sshBackoffMs: q.sshBackoffMs ?? 1000,
+      commandTimeoutMs,
+      progressIntervalMs: q.progressIntervalMs ?? 1000,
+      settleMs: q.lockDuration ?? 30_000,
+    },
   };
   return {
     ...createOperationsService(service),
     async startWorkers() {
-      await queue.startWorker(
-        {
-          async run(opId, signal) {
-            const out = await runSegment(engine, opId, signal);
-            if (out.kind === "wait") return out.until;
-            if (out.kind === "yield") return new Date(deps.clock.now().getTime() + 1000);
-            return undefined;
-          },
-          expire: (opId, token) => expireOperation(service, opId, token),
-          sweep: () => sweepOperations(service, (id, seq, v) => queue.scheduler.ensureRun(id, seq, v)),
+      await queue.startWorker({
+        async run(opId, signal) {
+          const out = await runSegment(engine, opId, signal);
+          if (out.kind === "wait") return out.until;
+          if (out.kind === "yield") return new Date(deps.clock.now().getTime() + 1000);
+          return undefined;
         },
-      );
+        expire: (opId, token) => expireOperation(service, opId, token),
+        sweep: () => sweepOperations(service, (id, seq, v) => queue.scheduler.ensureRun(id, seq, v)),
+      });
     },
     async close() {
       // Running segments stop at their next step boundary and are re-delivered to another worker.

@@ -29,7 +29,14 @@ export function createRedisLedger(redis: Redis, o: RedisLedgerOptions): Operatio
   const retention = o.retentionSeconds ?? 90 * 86_400;
 
   async function commit(a: CommitArgs): Promise<number> {
-    const keys = [k.op(a.id), k.epoch(a.id), k.nodes(a.id), k.audit(a.id), a.op ? k.lock(a.op.cluster) : k.lock("-"), k.active()];
+    const keys = [
+      k.op(a.id),
+      k.epoch(a.id),
+      k.nodes(a.id),
+      k.audit(a.id),
+      a.op ? k.lock(a.op.cluster) : k.lock("-"),
+      k.active(),
+    ];
     const nodes = a.nodes ?? [];
     const argv = [
       a.expectVersion === undefined ? "" : String(a.expectVersion),
@@ -49,7 +56,8 @@ export function createRedisLedger(redis: Redis, o: RedisLedgerOptions): Operatio
     return res;
   }
 
-  const lockFor = (next: OpRecord, action?: LockAction) => (action ? { value: next.lock, action } : undefined);
+  const lockFor = (next: OpRecord, action?: LockAction) =>
+    action ? { value: next.lock, action } : undefined;
 
   return {
     async get(id) {
@@ -65,7 +73,8 @@ export function createRedisLedger(redis: Redis, o: RedisLedgerOptions): Operatio
       return (await redis.lrange(k.audit(id), -last, -1)).map((s) => JSON.parse(s) as AuditEntry);
     },
     async create(op, nodes, audit) {
-      const ok = (await commit({ id: op.id, expectVersion: 0, op: { ...op, version: 1 }, nodes, audit })) === 1;
+      const ok =
+        (await commit({ id: op.id, expectVersion: 0, op: { ...op, version: 1 }, nodes, audit })) === 1;
       if (ok) {
         await redis
           .multi()
@@ -78,14 +87,32 @@ export function createRedisLedger(redis: Redis, o: RedisLedgerOptions): Operatio
     },
     async casOp(prev, next, audit, lock, nodes) {
       const op = { ...next, version: prev.version + 1 };
-      return (await commit({ id: prev.id, expectVersion: prev.version, op, audit, nodes, lock: lockFor(next, lock) })) === 1;
+      return (
+        (await commit({
+          id: prev.id,
+          expectVersion: prev.version,
+          op,
+          audit,
+          nodes,
+          lock: lockFor(next, lock),
+        })) === 1
+      );
     },
     async beginAttempt(id) {
       return redis.incr(k.epoch(id));
     },
     async commitOp(epoch, prev, next, audit, lock) {
       const op = { ...next, version: prev.version + 1 };
-      return (await commit({ id: prev.id, epoch, expectVersion: prev.version, op, audit, lock: lockFor(next, lock) })) === 1;
+      return (
+        (await commit({
+          id: prev.id,
+          epoch,
+          expectVersion: prev.version,
+          op,
+          audit,
+          lock: lockFor(next, lock),
+        })) === 1
+      );
     },
     async commitNode(opId, epoch, node, audit) {
       await commit({ id: opId, epoch, nodes: [node], audit });

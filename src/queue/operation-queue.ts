@@ -38,20 +38,36 @@ const RUN_OPTS = { attempts: 50, backoff: { type: "exponential" as const, delay:
  * (op, runSeq) and (op, token), so a repeated enqueue while the job exists is a no-op; the ledger,
  * not the job, says what is done.
  */
-export function createOperationQueue(redis: Redis, prefix: string, clock: Clock, log: Logger, o: OperationQueueOptions = {}) {
+export function createOperationQueue(
+  redis: Redis,
+  prefix: string,
+  clock: Clock,
+  log: Logger,
+  o: OperationQueueOptions = {},
+) {
   const name = o.queueName ?? "operations";
   const conns = [redis.duplicate(), redis.duplicate({ maxRetriesPerRequest: null })];
   // ioredis reconnects by itself; without a listener every failed reconnect is an "unhandled error".
-  conns.forEach((c) => c.on("error", (err: Error) => log.warn({ err: err.message }, "operations queue: Redis connection error")));
+  conns.forEach((c) =>
+    c.on("error", (err: Error) => log.warn({ err: err.message }, "operations queue: Redis connection error")),
+  );
   const queue = new Queue(name, { connection: conns[0]!, prefix });
   queue.on("error", (err: Error) => log.warn({ err: err.message }, "operations queue error"));
-  const scheduler: OperationScheduler & { ensureRun(opId: string, runSeq: number, version: number): Promise<void> } = {
+  const scheduler: OperationScheduler & {
+    ensureRun(opId: string, runSeq: number, version: number): Promise<void>;
+  } = {
     async enqueueRun(opId, runSeq) {
       await queue.add("run", { opId } satisfies RunJob, { jobId: runJobId(opId, runSeq), ...RUN_OPTS });
     },
     async scheduleExpiry(opId, token, at) {
       const delay = Math.max(0, at.getTime() - clock.now().getTime());
-      await queue.add("expire", { opId, token } satisfies ExpireJob, { jobId: `${opId}-exp-${token}`, delay, attempts: 20, backoff: { type: "exponential", delay: 5000 }, ...KEEP });
+      await queue.add("expire", { opId, token } satisfies ExpireJob, {
+        jobId: `${opId}-exp-${token}`,
+        delay,
+        attempts: 20,
+        backoff: { type: "exponential", delay: 5000 },
+        ...KEEP,
+      });
     },
     /**
      * Sweeper backstop: the op is running but no run job of it is queued or active (a crash between
@@ -63,7 +79,10 @@ export function createOperationQueue(redis: Redis, prefix: string, clock: Clock,
       const job = await queue.getJob(runJobId(opId, runSeq));
       if (!job) return scheduler.enqueueRun(opId, runSeq);
       if ((await job.getState()) === "failed") return job.retry("failed");
-      await queue.add("run", { opId } satisfies RunJob, { jobId: `${runJobId(opId, runSeq)}-v${version}`, ...RUN_OPTS });
+      await queue.add("run", { opId } satisfies RunJob, {
+        jobId: `${runJobId(opId, runSeq)}-v${version}`,
+        ...RUN_OPTS,
+      });
     },
   };
 
@@ -100,7 +119,9 @@ export function createOperationQueue(redis: Redis, prefix: string, clock: Clock,
     worker.on("error", (err) => log.error({ err: err.message }, "operation worker error"));
     worker.on("failed", (job, err) => log.warn({ job: job?.id, err: err.message }, "operation job failed"));
     // A worker that cannot renew its lock is a zombie-to-be: stop its work (another delivery resumes).
-    worker.on("lockRenewalFailed", (ids: string[]) => ids.forEach((id) => worker?.cancelJob(id, "lock renewal failed")));
+    worker.on("lockRenewalFailed", (ids: string[]) =>
+      ids.forEach((id) => worker?.cancelJob(id, "lock renewal failed")),
+    );
     await worker.waitUntilReady();
   }
 

@@ -25,7 +25,11 @@ clusters:
 `,
   "/tmp/engine-test.yaml",
 );
-const noSsh: SshExecutor = { open: async () => { throw new Error("engine tests use fake steps"); } };
+const noSsh: SshExecutor = {
+  open: async () => {
+    throw new Error("engine tests use fake steps");
+  },
+};
 
 /** A fake node world: per node a "value" the steps set; acts can be made to lose the connection or block. */
 interface World {
@@ -38,28 +42,48 @@ interface World {
 
 function definition(w: World): OperationDefinition {
   const step = (id: string, target: number, extra: Partial<StepDef> = {}): StepDef => ({
-    id, title: id,
+    id,
+    title: id,
     async check(ctx: StepContext) {
       w.calls.push(`check ${id} ${ctx.node.name}${ctx.resumed ? " resumed" : ""}`);
-      return { done: (w.value.get(ctx.node.name) ?? 0) >= target, observed: { value: w.value.get(ctx.node.name) ?? 0 } };
+      return {
+        done: (w.value.get(ctx.node.name) ?? 0) >= target,
+        observed: { value: w.value.get(ctx.node.name) ?? 0 },
+      };
     },
     async act(ctx) {
       w.calls.push(`act ${id} ${ctx.node.name}`);
       if (w.block) await w.block;
       w.value.set(ctx.node.name, target);
-      if (w.loseConnectionAfterAct && w.loseConnectionAfterAct-- > 0) throw new ConnectionLostError(ctx.node.name, "connection dropped");
-      if (id === "two" && w.failStep2On === ctx.node.name) return { ok: false, failure: { message: "two failed", command: "do two", exitCode: 3, stderr: "boom" } };
+      if (w.loseConnectionAfterAct && w.loseConnectionAfterAct-- > 0)
+        throw new ConnectionLostError(ctx.node.name, "connection dropped");
+      if (id === "two" && w.failStep2On === ctx.node.name)
+        return {
+          ok: false,
+          failure: { message: "two failed", command: "do two", exitCode: 3, stderr: "boom" },
+        };
       return { ok: true, facts: { [`${id}At`]: target } };
     },
     async verify(ctx) {
-      return (w.value.get(ctx.node.name) ?? 0) >= target ? { ok: true, summary: `value ${target}` } : { ok: false, failure: { message: "not set" } };
+      return (w.value.get(ctx.node.name) ?? 0) >= target
+        ? { ok: true, summary: `value ${target}` }
+        : { ok: false, failure: { message: "not set" } };
     },
     ...extra,
   });
   return {
-    kind: "rotate", title: "Fake", parseArgs: () => ({ ok: true, params: {} }),
+    kind: "rotate",
+    title: "Fake",
+    parseArgs: () => ({ ok: true, params: {} }),
     preflight: async () => ({ ok: false, problems: ["not used"] }),
-    phases: [{ id: "p1", title: "Phase one", steps: { one: step("one", 1), two: step("two", 2, { retryFrom: "one" }) }, report: () => ["p1 done"] }],
+    phases: [
+      {
+        id: "p1",
+        title: "Phase one",
+        steps: { one: step("one", 1), two: step("two", 2, { retryFrom: "one" }) },
+        report: () => ["p1 done"],
+      },
+    ],
     completion: () => ({ table: { headers: ["n"], rows: [] }, notes: [] }),
   };
 }
@@ -72,19 +96,56 @@ describe("engine core with fake steps (real Redis ledger)", () => {
   const notes: string[] = [];
 
   const deps = (): EngineDeps => ({
-    inventory, definitions: new Map([["rotate", definition(w)]]), ledger, executor: noSsh, clock: systemClock, logger: silentLogger, hooks,
+    inventory,
+    definitions: new Map([["rotate", definition(w)]]),
+    ledger,
+    executor: noSsh,
+    clock: systemClock,
+    logger: silentLogger,
+    hooks,
     scheduler: { enqueueRun: async () => {}, scheduleExpiry: async () => {} },
-    notifier: { postMain: async () => ({ channel: "C0ENG", ts: "1" }), updateMain: async () => {}, thread: async (_op, n) => void notes.push(n.kind) },
-    settings: { sshRetryMs: 300, sshBackoffMs: 20, commandTimeoutMs: 5000, progressIntervalMs: 10, settleMs: 50 },
-    policy: { ...inventory.approvals }, newToken: () => randomBytes(8).toString("hex"),
+    notifier: {
+      postMain: async () => ({ channel: "C0ENG", ts: "1" }),
+      updateMain: async () => {},
+      thread: async (_op, n) => void notes.push(n.kind),
+    },
+    settings: {
+      sshRetryMs: 300,
+      sshBackoffMs: 20,
+      commandTimeoutMs: 5000,
+      progressIntervalMs: 10,
+      settleMs: 50,
+    },
+    policy: { ...inventory.approvals },
+    newToken: () => randomBytes(8).toString("hex"),
   });
 
   async function seed(): Promise<string> {
     const id = `rot-${randomBytes(4).toString("hex")}`;
     const op: OpRecord = {
-      id, kind: "rotate", cluster: "eng", channel: "C0ENG", requestedBy: { userId: "UREQ" }, requestedAt: new Date().toISOString(), params: {},
-      plan: { summary: "", lines: [] }, status: "running", phase: 0, runSeq: 1, version: 0, lock: `${id}:1`, phaseTimes: [{}], decisions: [],
-      phases: [{ id: "p1", title: "Phase one", concurrency: 1, items: ["s1", "s2"].map((n) => ({ node: n, role: "server" as const, steps: ["one", "two"] })) }],
+      id,
+      kind: "rotate",
+      cluster: "eng",
+      channel: "C0ENG",
+      requestedBy: { userId: "UREQ" },
+      requestedAt: new Date().toISOString(),
+      params: {},
+      plan: { summary: "", lines: [] },
+      status: "running",
+      phase: 0,
+      runSeq: 1,
+      version: 0,
+      lock: `${id}:1`,
+      phaseTimes: [{}],
+      decisions: [],
+      phases: [
+        {
+          id: "p1",
+          title: "Phase one",
+          concurrency: 1,
+          items: ["s1", "s2"].map((n) => ({ node: n, role: "server" as const, steps: ["one", "two"] })),
+        },
+      ],
     };
     await ledger.create(op, [], []);
     return id;
@@ -107,10 +168,14 @@ describe("engine core with fake steps (real Redis ledger)", () => {
     const id = await seed();
     const old = await ledger.beginAttempt(id);
     const fresh = await ledger.beginAttempt(id);
-    await expect(ledger.commitNode(id, old, { node: "s1", steps: {}, facts: { x: 1 } }, [])).rejects.toBeInstanceOf(FencedError);
+    await expect(
+      ledger.commitNode(id, old, { node: "s1", steps: {}, facts: { x: 1 } }, []),
+    ).rejects.toBeInstanceOf(FencedError);
     await ledger.commitNode(id, fresh, { node: "s1", steps: {}, facts: { x: 2 } }, []);
     const op = (await ledger.get(id))!;
-    await expect(ledger.commitOp(old, op, { ...op, status: "completed" }, [])).rejects.toBeInstanceOf(FencedError);
+    await expect(ledger.commitOp(old, op, { ...op, status: "completed" }, [])).rejects.toBeInstanceOf(
+      FencedError,
+    );
     expect((await ledger.nodes(id)).get("s1")!.facts).toEqual({ x: 2 });
     expect(await ledger.casOp({ ...op, version: op.version - 1 }, op, [])).toBe(false);
   });
@@ -118,7 +183,12 @@ describe("engine core with fake steps (real Redis ledger)", () => {
   it("runs every step once, in order, one node at a time, and completes the last phase", async () => {
     const id = await seed();
     expect((await runSegment(deps(), id, new AbortController().signal)).kind).toBe("completed");
-    expect(w.calls.filter((c) => c.startsWith("act"))).toEqual(["act one s1", "act two s1", "act one s2", "act two s2"]);
+    expect(w.calls.filter((c) => c.startsWith("act"))).toEqual([
+      "act one s1",
+      "act two s1",
+      "act one s2",
+      "act two s2",
+    ]);
     expect((await ledger.get(id))!.status).toBe("completed");
     const s1 = (await ledger.nodes(id)).get("s1")!;
     expect(s1.steps["p1/one"]).toMatchObject({ state: "done", attempts: 1, observed: { value: 0 } });
@@ -138,7 +208,23 @@ describe("engine core with fake steps (real Redis ledger)", () => {
     w.loseConnectionAfterAct = 1000;
     w.value.set("s1", -100); // check never sees the act's effect: keep acting and losing the connection
     const d = deps();
-    d.definitions = new Map([["rotate", { ...definition(w), phases: [{ ...definition(w).phases[0]!, steps: { ...definition(w).phases[0]!.steps, one: { ...definition(w).phases[0]!.steps.one!, check: async () => ({ done: false }) } } }] }]]);
+    d.definitions = new Map([
+      [
+        "rotate",
+        {
+          ...definition(w),
+          phases: [
+            {
+              ...definition(w).phases[0]!,
+              steps: {
+                ...definition(w).phases[0]!.steps,
+                one: { ...definition(w).phases[0]!.steps.one!, check: async () => ({ done: false }) },
+              },
+            },
+          ],
+        },
+      ],
+    ]);
     expect((await runSegment(d, id, new AbortController().signal)).kind).toBe("halted");
     const op = (await ledger.get(id))!;
     expect(op.failure).toMatchObject({ node: "s1", step: "one" });
@@ -165,7 +251,13 @@ describe("engine core with fake steps (real Redis ledger)", () => {
     w.failStep2On = "s1";
     expect((await runSegment(deps(), id, new AbortController().signal)).kind).toBe("halted");
     let op = (await ledger.get(id))!;
-    expect(op.failure).toMatchObject({ node: "s1", step: "two", command: "do two", exitCode: 3, stderr: "boom" });
+    expect(op.failure).toMatchObject({
+      node: "s1",
+      step: "two",
+      command: "do two",
+      exitCode: 3,
+      stderr: "boom",
+    });
     expect(w.calls.some((c) => c.endsWith("s2"))).toBe(false);
     w.failStep2On = undefined;
     await ledger.casOp(op, { ...op, status: "running", gate: undefined, failure: undefined }, []);
@@ -179,7 +271,10 @@ describe("engine core with fake steps (real Redis ledger)", () => {
   it("waits for a 'may this node start?' gate without touching the node, then continues without a new approval", async () => {
     const id = await seed();
     const until = new Date(Date.now() + 60_000);
-    hooks.mayStartNode = async ({ node }) => (node.name === "s2" ? { ok: false, notBefore: until, reason: "outside the maintenance window" } : { ok: true });
+    hooks.mayStartNode = async ({ node }) =>
+      node.name === "s2"
+        ? { ok: false, notBefore: until, reason: "outside the maintenance window" }
+        : { ok: true };
     const first = await runSegment(deps(), id, new AbortController().signal);
     expect(first).toEqual({ kind: "wait", until });
     expect(w.calls.some((c) => c.endsWith("s2"))).toBe(false);
@@ -191,9 +286,14 @@ describe("engine core with fake steps (real Redis ledger)", () => {
 
   it("a failing post-node check halts before the next node", async () => {
     const id = await seed();
-    hooks.afterNode = async ({ node }) => (node.name === "s1" ? { ok: false, message: "app check 'shop' answered 503" } : { ok: true });
+    hooks.afterNode = async ({ node }) =>
+      node.name === "s1" ? { ok: false, message: "app check 'shop' answered 503" } : { ok: true };
     expect((await runSegment(deps(), id, new AbortController().signal)).kind).toBe("halted");
-    expect((await ledger.get(id))!.failure).toMatchObject({ node: "s1", step: "~after-node", message: "app check 'shop' answered 503" });
+    expect((await ledger.get(id))!.failure).toMatchObject({
+      node: "s1",
+      step: "~after-node",
+      message: "app check 'shop' answered 503",
+    });
     expect(w.calls.some((c) => c.endsWith("s2"))).toBe(false);
   });
 

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { namespacesAvailable, standardNodes, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
 import { find, ROTATE, SNAPSHOT, START, STOP, AGENT_RESTART, MUTATING, cmd } from "./support/command-log.js";
-import { APPROVERS, atGate, createHarness, finished, REQUESTER, testInventoryYaml } from "./support/harness.js";
+import {
+  APPROVERS,
+  atGate,
+  createHarness,
+  finished,
+  REQUESTER,
+  testInventoryYaml,
+} from "./support/harness.js";
 import { SupervisedWorker } from "./support/worker-process.js";
 
 const avail = namespacesAvailable();
@@ -32,14 +39,21 @@ describe.skipIf(!avail.ok)("crash and resume (worker SIGKILLed, restarted)", () 
     await sim?.stop();
   });
 
-  async function rotateWithCrash(o: { crashAt?: string[]; during?: (id: string, worker: SupervisedWorker, t0: number) => Promise<void> }) {
+  async function rotateWithCrash(o: {
+    crashAt?: string[];
+    during?: (id: string, worker: SupervisedWorker, t0: number) => Promise<void>;
+  }) {
     const prefix = `crash-${Math.random().toString(36).slice(2, 8)}`;
     const chatFile = join(dir, `${prefix}.chat.jsonl`);
     const markFile = join(dir, `${prefix}.crashed`);
     const h = await createHarness(sim, inject("redisUrl"), { workers: false, prefix, chatFile });
     const worker = new SupervisedWorker({
-      REDIS_URL: inject("redisUrl"), OPS_PREFIX: prefix, INVENTORY_PATH: inventoryPath, CHAT_FILE: chatFile,
-      CRASH_AT: (o.crashAt ?? []).join(","), CRASH_MARK: markFile,
+      REDIS_URL: inject("redisUrl"),
+      OPS_PREFIX: prefix,
+      INVENTORY_PATH: inventoryPath,
+      CHAT_FILE: chatFile,
+      CRASH_AT: (o.crashAt ?? []).join(","),
+      CRASH_MARK: markFile,
     });
     await worker.start();
     const t0 = Date.now();
@@ -56,7 +70,15 @@ describe.skipIf(!avail.ok)("crash and resume (worker SIGKILLed, restarted)", () 
       const op = await h.waitFor(id, finished, 120_000);
       await during;
       const crashed = existsSync(markFile) ? readFileSync(markFile, "utf8").split("\n").filter(Boolean) : [];
-      return { id, op, log: sim.commandLog().filter((e) => e.t >= t0), crashed, deaths: worker.deaths, audit: await h.ledger.audit(id), errors: worker.errors() };
+      return {
+        id,
+        op,
+        log: sim.commandLog().filter((e) => e.t >= t0),
+        crashed,
+        deaths: worker.deaths,
+        audit: await h.ledger.audit(id),
+        errors: worker.errors(),
+      };
     } finally {
       await worker.stop();
       await h.close();
@@ -66,7 +88,8 @@ describe.skipIf(!avail.ok)("crash and resume (worker SIGKILLed, restarted)", () 
   /** Same end state as an uninterrupted rotation: each dangerous action took effect exactly once, in order. */
   function expectCleanRun(r: Awaited<ReturnType<typeof rotateWithCrash>>) {
     if (process.env.CRASH_DEBUG) {
-      for (const e of r.log) if (/systemctl|rotate/.test(cmd(e))) console.log("CMD", e.t, e.tEnd, e.node, cmd(e), e.exitCode);
+      for (const e of r.log)
+        if (/systemctl|rotate/.test(cmd(e))) console.log("CMD", e.t, e.tEnd, e.node, cmd(e), e.exitCode);
       for (const a of r.audit) console.log("AUDIT", a.at, a.node ?? "", a.text);
     }
     expect(r.op.status, JSON.stringify(r.op.failure)).toBe("completed");
@@ -77,13 +100,17 @@ describe.skipIf(!avail.ok)("crash and resume (worker SIGKILLed, restarted)", () 
       expect(ok(STOP, s), `stop on ${s}`).toHaveLength(1);
       expect(find(r.log, s, START).map(cmd), `start on ${s}`).toHaveLength(1);
       const node = sim.nodes.find((n) => n.name === s)!;
-      const backups = readdirSync(join(node.dataDir, "server")).filter((f) => /^tls-\d+$/.test(f) && Number(f.slice(4)) * 1000 >= Math.floor(r.log[0]!.t / 1000) * 1000);
+      const backups = readdirSync(join(node.dataDir, "server")).filter(
+        (f) => /^tls-\d+$/.test(f) && Number(f.slice(4)) * 1000 >= Math.floor(r.log[0]!.t / 1000) * 1000,
+      );
       expect(backups, `tls-<unix> backups on ${s}`).toHaveLength(1);
       expect(sim.nodeState(s).service).toBe("active");
     }
     for (const a of agents) expect(ok(AGENT_RESTART, a), `restart on ${a}`).toHaveLength(1);
     // servers strictly one at a time: the mutating commands of each server form one contiguous block
-    const order = find(r.log, undefined, MUTATING).filter((e) => servers.includes(e.node) && !SNAPSHOT.test(cmd(e))).map((e) => e.node);
+    const order = find(r.log, undefined, MUTATING)
+      .filter((e) => servers.includes(e.node) && !SNAPSHOT.test(cmd(e)))
+      .map((e) => e.node);
     expect(order.filter((n, i) => n !== order[i - 1])).toEqual(servers);
     // no approval skipped: three decisions, each before the phase it opened
     const decisions = r.audit.filter((e) => e.kind === "decision");
@@ -112,26 +139,36 @@ describe.skipIf(!avail.ok)("crash and resume (worker SIGKILLed, restarted)", () 
     });
   }
 
-  it("SIGKILL in the middle of `rke2 certificate rotate` on cp-2 (slow fixture)", { timeout: 240_000 }, async () => {
-    sim.setKnob("cp-2", "slow-ms", "1500");
-    try {
-      const r = await rotateWithCrash({
-        during: async (_id, worker, t0) => {
-          for (let i = 0; i < 1200; i++) {
-            if (find(sim.commandLog().filter((e) => e.t >= t0), "cp-2", ROTATE).length > 0) {
-              await new Promise((res) => setTimeout(res, 300));
-              worker.kill();
-              return;
+  it(
+    "SIGKILL in the middle of `rke2 certificate rotate` on cp-2 (slow fixture)",
+    { timeout: 240_000 },
+    async () => {
+      sim.setKnob("cp-2", "slow-ms", "1500");
+      try {
+        const r = await rotateWithCrash({
+          during: async (_id, worker, t0) => {
+            for (let i = 0; i < 1200; i++) {
+              if (
+                find(
+                  sim.commandLog().filter((e) => e.t >= t0),
+                  "cp-2",
+                  ROTATE,
+                ).length > 0
+              ) {
+                await new Promise((res) => setTimeout(res, 300));
+                worker.kill();
+                return;
+              }
+              await new Promise((res) => setTimeout(res, 50));
             }
-            await new Promise((res) => setTimeout(res, 50));
-          }
-          throw new Error("rotate on cp-2 never started");
-        },
-      });
-      expect(r.deaths).toBe(1);
-      expectCleanRun(r);
-    } finally {
-      sim.setKnob("cp-2", "slow-ms", null);
-    }
-  });
+            throw new Error("rotate on cp-2 never started");
+          },
+        });
+        expect(r.deaths).toBe(1);
+        expectCleanRun(r);
+      } finally {
+        sim.setKnob("cp-2", "slow-ms", null);
+      }
+    },
+  );
 });

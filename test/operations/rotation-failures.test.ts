@@ -16,7 +16,8 @@ describe.skipIf(!avail.ok)("rotation failure handling", () => {
   });
   afterEach(async () => {
     await h?.close();
-    for (const n of sim.nodes) for (const k of ["rotate-fail", "start-leaves-unchanged", "start-fail"]) sim.setKnob(n.name, k, null);
+    for (const n of sim.nodes)
+      for (const k of ["rotate-fail", "start-leaves-unchanged", "start-fail"]) sim.setKnob(n.name, k, null);
   });
   afterAll(async () => {
     await sim?.stop();
@@ -33,73 +34,101 @@ describe.skipIf(!avail.ok)("rotation failure handling", () => {
     return { id, t1 };
   }
 
-  it("rotate fails on cp-2: halts, cp-3 untouched, cp-2 serving; Retry after the fix completes", { timeout: 240_000 }, async () => {
-    h = await createHarness(sim, inject("redisUrl"));
-    sim.setKnob("cp-2", "rotate-fail", "1");
-    const { id, t1 } = await toServerRoll();
-    const halted = await h.waitFor(id, (o) => o.status === "halted");
-    expect(halted.failure).toMatchObject({ node: "cp-2", step: "rotate", exitCode: 1, command: "rke2 certificate rotate" });
-    expect(halted.failure!.stderr).toMatch(/no space left on device/);
-    expect(halted.failure!.recovery.join(" ")).toMatch(/started rke2-server on cp-2 again/);
-    expect(sim.nodeState("cp-2").service).toBe("active");
-    const log = sim.commandLog().filter((e) => e.t >= t1);
-    expect(find(log, "cp-3", MUTATING).map(cmd)).toEqual([]);
+  it(
+    "rotate fails on cp-2: halts, cp-3 untouched, cp-2 serving; Retry after the fix completes",
+    { timeout: 240_000 },
+    async () => {
+      h = await createHarness(sim, inject("redisUrl"));
+      sim.setKnob("cp-2", "rotate-fail", "1");
+      const { id, t1 } = await toServerRoll();
+      const halted = await h.waitFor(id, (o) => o.status === "halted");
+      expect(halted.failure).toMatchObject({
+        node: "cp-2",
+        step: "rotate",
+        exitCode: 1,
+        command: "rke2 certificate rotate",
+      });
+      expect(halted.failure!.stderr).toMatch(/no space left on device/);
+      expect(halted.failure!.recovery.join(" ")).toMatch(/started rke2-server on cp-2 again/);
+      expect(sim.nodeState("cp-2").service).toBe("active");
+      const log = sim.commandLog().filter((e) => e.t >= t1);
+      expect(find(log, "cp-3", MUTATING).map(cmd)).toEqual([]);
 
-    // The failure is in the thread with the command, exit code, stderr and approver-only buttons.
-    const reply = h.chat.thread(halted.message!.ts).find((m) => textOf(m).includes("failed on"))!;
-    expect(textOf(reply)).toContain("rke2 certificate rotate");
-    expect(textOf(reply)).toContain("exit code 1");
-    expect(textOf(reply)).toContain("no space left on device");
-    expect([...buttonsOf(reply).keys()]).toEqual(["retry", "abort"]);
-    expect(checkMessageLimits(reply)).toEqual([]);
-    expect((await h.click(id, "retry", "USTRANGER")).ok).toBe(false);
-    expect((await h.op(id)).status).toBe("halted");
+      // The failure is in the thread with the command, exit code, stderr and approver-only buttons.
+      const reply = h.chat.thread(halted.message!.ts).find((m) => textOf(m).includes("failed on"))!;
+      expect(textOf(reply)).toContain("rke2 certificate rotate");
+      expect(textOf(reply)).toContain("exit code 1");
+      expect(textOf(reply)).toContain("no space left on device");
+      expect([...buttonsOf(reply).keys()]).toEqual(["retry", "abort"]);
+      expect(checkMessageLimits(reply)).toEqual([]);
+      expect((await h.click(id, "retry", "USTRANGER")).ok).toBe(false);
+      expect((await h.op(id)).status).toBe("halted");
 
-    sim.setKnob("cp-2", "rotate-fail", null);
-    const t2 = Date.now();
-    expect((await h.click(id, "retry", APPROVERS[1])).ok).toBe(true);
-    await h.waitFor(id, atGate(2));
-    const after = sim.commandLog().filter((e) => e.t >= t2);
-    expect(find(after, "cp-1", MUTATING).map(cmd)).toEqual([]); // cp-1 is done: never touched again
-    expect(find(after, "cp-2", ROTATE).filter((e) => e.exitCode === 0)).toHaveLength(1);
-    expect(find(after, "cp-3", ROTATE)).toHaveLength(1);
-    expect((await h.click(id, "approve")).ok).toBe(true);
-    expect((await h.waitFor(id, finished)).status).toBe("completed");
-  });
+      sim.setKnob("cp-2", "rotate-fail", null);
+      const t2 = Date.now();
+      expect((await h.click(id, "retry", APPROVERS[1])).ok).toBe(true);
+      await h.waitFor(id, atGate(2));
+      const after = sim.commandLog().filter((e) => e.t >= t2);
+      expect(find(after, "cp-1", MUTATING).map(cmd)).toEqual([]); // cp-1 is done: never touched again
+      expect(find(after, "cp-2", ROTATE).filter((e) => e.exitCode === 0)).toHaveLength(1);
+      expect(find(after, "cp-3", ROTATE)).toHaveLength(1);
+      expect((await h.click(id, "approve")).ok).toBe(true);
+      expect((await h.waitFor(id, finished)).status).toBe("completed");
+    },
+  );
 
-  it("a start that leaves a leaf unrenewed halts the roll naming the file; Abort ends it", { timeout: 240_000 }, async () => {
-    h = await createHarness(sim, inject("redisUrl"));
-    sim.setKnob("cp-1", "start-leaves-unchanged", "server/tls/client-scheduler.crt");
-    const { id, t1 } = await toServerRoll();
-    const halted = await h.waitFor(id, (o) => o.status === "halted");
-    expect(halted.failure).toMatchObject({ node: "cp-1", step: "verify-certs" });
-    expect(halted.failure!.message).toContain("client-scheduler.crt");
-    expect(halted.failure!.backupDir).toMatch(/\/var\/lib\/rancher\/rke2\/server\/tls-\d+$/);
-    expect(textOf(h.chat.thread(halted.message!.ts).at(-1))).toContain(halted.failure!.backupDir!);
-    const log = sim.commandLog().filter((e) => e.t >= t1);
-    for (const n of ["cp-2", "cp-3"]) expect(find(log, n, MUTATING).map(cmd)).toEqual([]);
-    expect(sim.nodeState("cp-1").service).toBe("active");
+  it(
+    "a start that leaves a leaf unrenewed halts the roll naming the file; Abort ends it",
+    { timeout: 240_000 },
+    async () => {
+      h = await createHarness(sim, inject("redisUrl"));
+      sim.setKnob("cp-1", "start-leaves-unchanged", "server/tls/client-scheduler.crt");
+      const { id, t1 } = await toServerRoll();
+      const halted = await h.waitFor(id, (o) => o.status === "halted");
+      expect(halted.failure).toMatchObject({ node: "cp-1", step: "verify-certs" });
+      expect(halted.failure!.message).toContain("client-scheduler.crt");
+      expect(halted.failure!.backupDir).toMatch(/\/var\/lib\/rancher\/rke2\/server\/tls-\d+$/);
+      expect(textOf(h.chat.thread(halted.message!.ts).at(-1))).toContain(halted.failure!.backupDir!);
+      const log = sim.commandLog().filter((e) => e.t >= t1);
+      for (const n of ["cp-2", "cp-3"]) expect(find(log, n, MUTATING).map(cmd)).toEqual([]);
+      expect(sim.nodeState("cp-1").service).toBe("active");
 
-    expect((await h.click(id, "abort", REQUESTER)).ok).toBe(true);
-    expect((await h.op(id)).status).toBe("aborted");
-    expect(await h.ledger.lockHolder(sim.name)).toBeUndefined();
-  });
+      expect((await h.click(id, "abort", REQUESTER)).ok).toBe(true);
+      expect((await h.op(id)).status).toBe("aborted");
+      expect(await h.ledger.lockHolder(sim.name)).toBeUndefined();
+    },
+  );
 
-  it("a failed start is reported with its exit code and the tls backup to restore from; the next server is never touched", { timeout: 240_000 }, async () => {
-    h = await createHarness(sim, inject("redisUrl"));
-    sim.setKnob("cp-1", "start-fail", "1");
-    const { id, t1 } = await toServerRoll();
-    const halted = await h.waitFor(id, (o) => o.status === "halted");
-    expect(halted.failure).toMatchObject({ node: "cp-1", step: "start", exitCode: 1, command: "systemctl start rke2-server" });
-    expect(halted.failure!.backupDir).toMatch(/tls-\d+$/);
-    expect(halted.failure!.recovery.join(" ")).toMatch(/could not start rke2-server on cp-1/);
-    expect(find(sim.commandLog().filter((e) => e.t >= t1), "cp-2", STOP)).toEqual([]);
-    sim.setKnob("cp-1", "start-fail", null);
-    expect((await h.click(id, "retry")).ok).toBe(true);
-    await h.waitFor(id, atGate(2));
-    const log = sim.commandLog().filter((e) => e.t >= t1);
-    expect(find(log, "cp-1", ROTATE).filter((e) => e.exitCode === 0)).toHaveLength(1); // retry does not rotate again
-    expect(find(log, "cp-1", START).at(-1)!.exitCode).toBe(0);
-    expect((await h.click(id, "reject")).ok).toBe(true);
-  });
+  it(
+    "a failed start is reported with its exit code and the tls backup to restore from; the next server is never touched",
+    { timeout: 240_000 },
+    async () => {
+      h = await createHarness(sim, inject("redisUrl"));
+      sim.setKnob("cp-1", "start-fail", "1");
+      const { id, t1 } = await toServerRoll();
+      const halted = await h.waitFor(id, (o) => o.status === "halted");
+      expect(halted.failure).toMatchObject({
+        node: "cp-1",
+        step: "start",
+        exitCode: 1,
+        command: "systemctl start rke2-server",
+      });
+      expect(halted.failure!.backupDir).toMatch(/tls-\d+$/);
+      expect(halted.failure!.recovery.join(" ")).toMatch(/could not start rke2-server on cp-1/);
+      expect(
+        find(
+          sim.commandLog().filter((e) => e.t >= t1),
+          "cp-2",
+          STOP,
+        ),
+      ).toEqual([]);
+      sim.setKnob("cp-1", "start-fail", null);
+      expect((await h.click(id, "retry")).ok).toBe(true);
+      await h.waitFor(id, atGate(2));
+      const log = sim.commandLog().filter((e) => e.t >= t1);
+      expect(find(log, "cp-1", ROTATE).filter((e) => e.exitCode === 0)).toHaveLength(1); // retry does not rotate again
+      expect(find(log, "cp-1", START).at(-1)!.exitCode).toBe(0);
+      expect((await h.click(id, "reject")).ok).toBe(true);
+    },
+  );
 });

@@ -3,7 +3,18 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { namespacesAvailable, standardNodes, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
 import { checkMessageLimits } from "../../src/slack/blocks/limits.js";
-import { cmd, find, MUTATING, one, READYZ_OK, ROTATE, SNAPSHOT, START, STOP, AGENT_RESTART } from "./support/command-log.js";
+import {
+  cmd,
+  find,
+  MUTATING,
+  one,
+  READYZ_OK,
+  ROTATE,
+  SNAPSHOT,
+  START,
+  STOP,
+  AGENT_RESTART,
+} from "./support/command-log.js";
 import { APPROVERS, atGate, createHarness, finished, REQUESTER, type Harness } from "./support/harness.js";
 import { hostLeaves } from "./support/host-certs.js";
 import { buttonsOf, textOf } from "./support/recording-chat.js";
@@ -25,88 +36,108 @@ describe.skipIf(!avail.ok)("rotation end to end on 3 servers + 2 agents (real ss
     await sim?.stop();
   });
 
-  it("runs preflight, three approved phases, and renews every leaf exactly once in a safe order", { timeout: 180_000 }, async () => {
-    const before = new Map(sim.nodes.map((n) => [n.name, hostLeaves(n)]));
-    const t0 = Date.now();
-    const req = await h.ops.request("rotate", sim.name, [], { userId: REQUESTER });
-    expect(req.ok, req.message).toBe(true);
-    const id = req.operationId!;
-    let op = await h.op(id);
-    expect(op).toMatchObject({ status: "awaiting-approval", phase: 0 });
-    const plan = h.chat.latest(op.message!.ts)!;
-    expect(checkMessageLimits(plan)).toEqual([]);
-    expect(textOf(plan)).toContain(`<@${REQUESTER}>`);
-    expect(textOf(plan)).toContain("cp-1 → cp-2 → cp-3");
-    expect(textOf(plan)).toMatch(/Worst expiries/);
-    expect([...buttonsOf(plan).keys()]).toEqual(["approve", "reject"]);
-    expect(find(sim.commandLog().filter((e) => e.t >= t0), undefined, MUTATING)).toEqual([]); // nothing changes before approval 1
+  it(
+    "runs preflight, three approved phases, and renews every leaf exactly once in a safe order",
+    { timeout: 180_000 },
+    async () => {
+      const before = new Map(sim.nodes.map((n) => [n.name, hostLeaves(n)]));
+      const t0 = Date.now();
+      const req = await h.ops.request("rotate", sim.name, [], { userId: REQUESTER });
+      expect(req.ok, req.message).toBe(true);
+      const id = req.operationId!;
+      let op = await h.op(id);
+      expect(op).toMatchObject({ status: "awaiting-approval", phase: 0 });
+      const plan = h.chat.latest(op.message!.ts)!;
+      expect(checkMessageLimits(plan)).toEqual([]);
+      expect(textOf(plan)).toContain(`<@${REQUESTER}>`);
+      expect(textOf(plan)).toContain("cp-1 → cp-2 → cp-3");
+      expect(textOf(plan)).toMatch(/Worst expiries/);
+      expect([...buttonsOf(plan).keys()]).toEqual(["approve", "reject"]);
+      expect(
+        find(
+          sim.commandLog().filter((e) => e.t >= t0),
+          undefined,
+          MUTATING,
+        ),
+      ).toEqual([]); // nothing changes before approval 1
 
-    expect((await h.click(id, "approve")).ok).toBe(true);
-    op = await h.waitFor(id, atGate(1));
-    for (const s of servers) {
-      const n = sim.nodes.find((x) => x.name === s)!;
-      const tar = join(n.dataDir, `server/tls-backup-${id}.tar.gz`);
-      expect(statSync(tar).size).toBeGreaterThan(0);
-      expect(existsSync(join(n.dataDir, "server/tls", `tls-backup-${id}.tar.gz`))).toBe(false);
-    }
-    const backupReport = h.chat.thread(op.message!.ts).map(textOf).join("\n");
-    expect(backupReport).toMatch(new RegExp(`rke2-chatops-${id}-cp-1-\\d+`));
-    expect(backupReport).toContain(`tls-backup-${id}.tar.gz`);
-
-    expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
-    op = await h.waitFor(id, atGate(2));
-    const rollReport = h.chat.thread(op.message!.ts).map(textOf).join("\n");
-    expect(rollReport).toContain("cp /etc/rancher/rke2/rke2.yaml ~/.kube/config");
-    expect(rollReport).toMatch(/tls-\d+/);
-
-    expect((await h.click(id, "approve")).ok).toBe(true);
-    op = await h.waitFor(id, finished);
-    expect(op.status).toBe("completed");
-
-    // Every leaf renewed: new serial, later not-after, not-before kept (the CA's).
-    for (const n of sim.nodes) {
-      const after = hostLeaves(n);
-      for (const [path, b] of before.get(n.name)!) {
-        const a = after.get(path);
-        expect(a, `${n.name} ${path}`).toBeDefined();
-        expect(a!.serial, `${n.name} ${path}`).not.toBe(b.serial);
-        expect(a!.notAfter).toBeGreaterThan(b.notAfter);
-        expect(a!.notBefore).toBe(b.notBefore);
+      expect((await h.click(id, "approve")).ok).toBe(true);
+      op = await h.waitFor(id, atGate(1));
+      for (const s of servers) {
+        const n = sim.nodes.find((x) => x.name === s)!;
+        const tar = join(n.dataDir, `server/tls-backup-${id}.tar.gz`);
+        expect(statSync(tar).size).toBeGreaterThan(0);
+        expect(existsSync(join(n.dataDir, "server/tls", `tls-backup-${id}.tar.gz`))).toBe(false);
       }
-    }
+      const backupReport = h.chat.thread(op.message!.ts).map(textOf).join("\n");
+      expect(backupReport).toMatch(new RegExp(`rke2-chatops-${id}-cp-1-\\d+`));
+      expect(backupReport).toContain(`tls-backup-${id}.tar.gz`);
 
-    // Order, from the rig's command log.
-    const log = sim.commandLog().filter((e) => e.t >= t0);
-    const firstRotate = Math.min(...find(log, undefined, ROTATE).map((e) => e.t));
-    for (const s of servers) expect(one(log, s, SNAPSHOT).tEnd!).toBeLessThan(firstRotate);
-    let prevReadyAt = 0;
-    for (const s of servers) {
-      const stop = one(log, s, STOP);
-      const rot = one(log, s, ROTATE);
-      const start = one(log, s, START);
-      expect(stop.t).toBeGreaterThan(prevReadyAt); // the previous server was Ready before this one stopped
-      expect(rot.t).toBeGreaterThan(stop.tEnd!);
-      expect(start.t).toBeGreaterThan(rot.tEnd!);
-      const ready = find(log, s, READYZ_OK).filter((e) => e.t > start.tEnd! && e.exitCode === 0);
-      expect(ready.length, `readyz on ${s} after its start`).toBeGreaterThan(0);
-      prevReadyAt = ready[0]!.tEnd!;
-      // never two servers down: no other server is stopped while this one is
-      const others = find(log, undefined, STOP).filter((e) => e.node !== s && e.t > stop.t && e.t < start.tEnd!);
-      expect(others.map(cmd)).toEqual([]);
-    }
-    for (const a of agents) expect(one(log, a, AGENT_RESTART).t).toBeGreaterThan(prevReadyAt);
-    expect(find(log, undefined, MUTATING).filter((e) => e.node.startsWith("agent") && !AGENT_RESTART.test(cmd(e)))).toEqual([]);
+      expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
+      op = await h.waitFor(id, atGate(2));
+      const rollReport = h.chat.thread(op.message!.ts).map(textOf).join("\n");
+      expect(rollReport).toContain("cp /etc/rancher/rke2/rke2.yaml ~/.kube/config");
+      expect(rollReport).toMatch(/tls-\d+/);
 
-    // Completion: before/after table, kubeconfig reminder, never key material.
-    const thread = h.chat.thread(op.message!.ts);
-    const all = thread.map(textOf).join("\n");
-    expect(all).toContain("earliest expiry after");
-    expect(all).not.toMatch(/PRIVATE KEY|client-key-data/);
-    for (const m of [...thread, h.chat.latest(op.message!.ts)!]) expect(checkMessageLimits(m)).toEqual([]);
-    expect(buttonsOf(h.chat.latest(op.message!.ts)).size).toBe(0);
-    const audit = await h.ledger.audit(id);
-    expect(audit.filter((e) => e.kind === "decision").map((e) => e.by)).toEqual([APPROVERS[0], APPROVERS[1], APPROVERS[0]]);
-    expect((await h.ops.status(sim.name)).message).toMatch(new RegExp(`${id}.*completed`));
-    expect(await h.ledger.lockHolder(sim.name)).toBeUndefined();
-  });
+      expect((await h.click(id, "approve")).ok).toBe(true);
+      op = await h.waitFor(id, finished);
+      expect(op.status).toBe("completed");
+
+      // Every leaf renewed: new serial, later not-after, not-before kept (the CA's).
+      for (const n of sim.nodes) {
+        const after = hostLeaves(n);
+        for (const [path, b] of before.get(n.name)!) {
+          const a = after.get(path);
+          expect(a, `${n.name} ${path}`).toBeDefined();
+          expect(a!.serial, `${n.name} ${path}`).not.toBe(b.serial);
+          expect(a!.notAfter).toBeGreaterThan(b.notAfter);
+          expect(a!.notBefore).toBe(b.notBefore);
+        }
+      }
+
+      // Order, from the rig's command log.
+      const log = sim.commandLog().filter((e) => e.t >= t0);
+      const firstRotate = Math.min(...find(log, undefined, ROTATE).map((e) => e.t));
+      for (const s of servers) expect(one(log, s, SNAPSHOT).tEnd!).toBeLessThan(firstRotate);
+      let prevReadyAt = 0;
+      for (const s of servers) {
+        const stop = one(log, s, STOP);
+        const rot = one(log, s, ROTATE);
+        const start = one(log, s, START);
+        expect(stop.t).toBeGreaterThan(prevReadyAt); // the previous server was Ready before this one stopped
+        expect(rot.t).toBeGreaterThan(stop.tEnd!);
+        expect(start.t).toBeGreaterThan(rot.tEnd!);
+        const ready = find(log, s, READYZ_OK).filter((e) => e.t > start.tEnd! && e.exitCode === 0);
+        expect(ready.length, `readyz on ${s} after its start`).toBeGreaterThan(0);
+        prevReadyAt = ready[0]!.tEnd!;
+        // never two servers down: no other server is stopped while this one is
+        const others = find(log, undefined, STOP).filter(
+          (e) => e.node !== s && e.t > stop.t && e.t < start.tEnd!,
+        );
+        expect(others.map(cmd)).toEqual([]);
+      }
+      for (const a of agents) expect(one(log, a, AGENT_RESTART).t).toBeGreaterThan(prevReadyAt);
+      expect(
+        find(log, undefined, MUTATING).filter(
+          (e) => e.node.startsWith("agent") && !AGENT_RESTART.test(cmd(e)),
+        ),
+      ).toEqual([]);
+
+      // Completion: before/after table, kubeconfig reminder, never key material.
+      const thread = h.chat.thread(op.message!.ts);
+      const all = thread.map(textOf).join("\n");
+      expect(all).toContain("earliest expiry after");
+      expect(all).not.toMatch(/PRIVATE KEY|client-key-data/);
+      for (const m of [...thread, h.chat.latest(op.message!.ts)!]) expect(checkMessageLimits(m)).toEqual([]);
+      expect(buttonsOf(h.chat.latest(op.message!.ts)).size).toBe(0);
+      const audit = await h.ledger.audit(id);
+      expect(audit.filter((e) => e.kind === "decision").map((e) => e.by)).toEqual([
+        APPROVERS[0],
+        APPROVERS[1],
+        APPROVERS[0],
+      ]);
+      expect((await h.ops.status(sim.name)).message).toMatch(new RegExp(`${id}.*completed`));
+      expect(await h.ledger.lockHolder(sim.name)).toBeUndefined();
+    },
+  );
 });

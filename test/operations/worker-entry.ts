@@ -21,7 +21,8 @@ const env = (k: string) => {
 
 const crashAt = new Set((process.env.CRASH_AT ?? "").split(",").filter(Boolean));
 const mark = process.env.CRASH_MARK;
-const crashedAlready = (p: string) => !!mark && existsSync(mark) && readFileSync(mark, "utf8").split("\n").includes(p);
+const crashedAlready = (p: string) =>
+  !!mark && existsSync(mark) && readFileSync(mark, "utf8").split("\n").includes(p);
 
 const logger = createLogger(process.env.LOG_LEVEL ?? "silent");
 const redis = new Redis(env("REDIS_URL"), { maxRetriesPerRequest: null });

@@ -13,7 +13,10 @@ export interface NodeStatus {
 interface NodeJson {
   metadata?: { name?: string };
   spec?: { unschedulable?: boolean };
-  status?: { conditions?: Array<{ type?: string; status?: string; reason?: string }>; nodeInfo?: { kubeletVersion?: string } };
+  status?: {
+    conditions?: Array<{ type?: string; status?: string; reason?: string }>;
+    nodeInfo?: { kubeletVersion?: string };
+  };
 }
 
 /** `kubectl get nodes -o json` (a List, or one Node when a name was given). */
@@ -33,11 +36,16 @@ export function parseNodes(stdout: string): NodeStatus[] {
 }
 
 /** `kubectl get --raw /readyz?verbose`: passes only on "readyz check passed" with every [+]; names [-] checks. */
-export function parseReadyz(code: number | null, stdout: string, stderr: string): { ok: boolean; failed: string[] } {
+export function parseReadyz(
+  code: number | null,
+  stdout: string,
+  stderr: string,
+): { ok: boolean; failed: string[] } {
   const text = `${stdout}\n${stderr.replace(/\\n/g, "\n")}`;
   const failed = [...text.matchAll(/\[-\]([^\s]+)/g)].map((m) => m[1] as string);
   const ok = code === 0 && /readyz check passed/.test(stdout) && failed.length === 0;
-  if (!ok && failed.length === 0) failed.push(code === 0 ? "readyz did not report passed" : firstLine(stderr) || `exit ${code}`);
+  if (!ok && failed.length === 0)
+    failed.push(code === 0 ? "readyz did not report passed" : firstLine(stderr) || `exit ${code}`);
   return { ok, failed };
 }
 
@@ -47,7 +55,10 @@ const nodesCmd = () => kubectl("get", "nodes", "-o", "json");
 const readyzCmd = () => kubectl("get", "--raw", "/readyz?verbose");
 
 /** Node conditions as the API sees them, asked on `via` (that server's own API) or on any live server. */
-export async function readNodeStatuses(remote: RemoteAccess, via?: NodeSpec): Promise<{ nodes: NodeStatus[] } | { error: string }> {
+export async function readNodeStatuses(
+  remote: RemoteAccess,
+  via?: NodeSpec,
+): Promise<{ nodes: NodeStatus[] } | { error: string }> {
   const res = via ? await remote.run(via, nodesCmd()) : await remote.onAnyServer(nodesCmd());
   if (res.code !== 0) return { error: firstLine(res.stderr) || `kubectl exit ${res.code}` };
   try {
@@ -57,7 +68,10 @@ export async function readNodeStatuses(remote: RemoteAccess, via?: NodeSpec): Pr
   }
 }
 
-export async function readyzOn(remote: RemoteAccess, server: NodeSpec): Promise<{ ok: boolean; failed: string[] }> {
+export async function readyzOn(
+  remote: RemoteAccess,
+  server: NodeSpec,
+): Promise<{ ok: boolean; failed: string[] }> {
   const res = await remote.run(server, readyzCmd());
   return parseReadyz(res.code, res.stdout, res.stderr);
 }
@@ -71,5 +85,7 @@ export async function probeNode(remote: RemoteAccess, node: NodeSpec): Promise<{
   if (!me.ready) return { ok: false, why: `${node.name} not Ready (${me.reason})` };
   if (node.role !== "server") return { ok: true, why: "Ready" };
   const rz = await readyzOn(remote, node);
-  return rz.ok ? { ok: true, why: "Ready, /readyz ok" } : { ok: false, why: `/readyz failing: ${rz.failed.join(", ")}` };
+  return rz.ok
+    ? { ok: true, why: "Ready, /readyz ok" }
+    : { ok: false, why: `/readyz failing: ${rz.failed.join(", ")}` };
 }

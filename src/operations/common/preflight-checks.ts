@@ -27,7 +27,8 @@ export async function clusterPreflight(remote: RemoteAccess, cluster: ClusterSpe
   if ("error" in st) return [`cannot read node status from any server: ${st.error}`];
   for (const n of cluster.nodes) {
     const s = st.nodes.find((x) => x.name === n.name);
-    if (!s) problems.push(`${n.name}: not found in the Kubernetes API (is the inventory name the node name?)`);
+    if (!s)
+      problems.push(`${n.name}: not found in the Kubernetes API (is the inventory name the node name?)`);
     else if (!s.ready) problems.push(`${n.name}: not Ready (${s.reason})`);
   }
   for (const s of cluster.nodes.filter((n) => n.role === "server")) {

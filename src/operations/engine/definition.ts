@@ -30,7 +30,13 @@ export interface CompletionText {
 }
 
 export type PreflightResult =
-  | { ok: true; plan: PlanText; phases: PlannedPhase[]; params: Record<string, unknown>; facts?: Record<string, Record<string, unknown>> }
+  | {
+      ok: true;
+      plan: PlanText;
+      phases: PlannedPhase[];
+      params: Record<string, unknown>;
+      facts?: Record<string, Record<string, unknown>>;
+    }
   | { ok: false; problems: string[] };
 
 export interface PreflightContext {
@@ -112,12 +118,18 @@ export interface StepContext {
 }
 
 /** What a phase-wide hook sees: a StepContext without a node. */
-export type PhaseContext = Pick<StepContext, "op" | "phase" | "cluster" | "inventory" | "remote" | "clock" | "signal" | "log">;
+export type PhaseContext = Pick<
+  StepContext,
+  "op" | "phase" | "cluster" | "inventory" | "remote" | "clock" | "signal" | "log"
+>;
 
 /** Remote access with connection loss turned into ConnectionLostError (the engine reconnects and re-checks). */
 export interface RemoteAccess {
   run(node: NodeSpec, cmd: RemoteCommand, opts?: { timeoutMs?: number }): Promise<CommandResult>;
   readCerts(node: NodeSpec): Promise<CertRecord[]>;
   /** Run on the first server that answers, in inventory order (kubectl needs a live API). */
-  onAnyServer(cmd: RemoteCommand, opts?: { exclude?: string[]; timeoutMs?: number }): Promise<CommandResult & { server: string }>;
+  onAnyServer(
+    cmd: RemoteCommand,
+    opts?: { exclude?: string[]; timeoutMs?: number },
+  ): Promise<CommandResult & { server: string }>;
 }

@@ -6,7 +6,13 @@ import type { OperationKind } from "../operations-api.js";
 import type { ApprovalPolicy } from "./authorize.js";
 import type { OperationDefinition } from "./definition.js";
 import { runPhase } from "./phase-runner.js";
-import { FencedError, type EngineHooks, type OperationLedger, type OperationNotifier, type OperationScheduler } from "./ports.js";
+import {
+  FencedError,
+  type EngineHooks,
+  type OperationLedger,
+  type OperationNotifier,
+  type OperationScheduler,
+} from "./ports.js";
 import { createProgressPump } from "./progress-pump.js";
 import { isTerminal, type AuditEntry, type FailureInfo, type OpRecord } from "./records.js";
 import { createRemoteAccess } from "./remote-access.js";
@@ -62,12 +68,14 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
   const cluster = findCluster(d.inventory, op.cluster);
   const log = d.logger.child({ op: op.id, cluster: op.cluster, epoch });
   const now = () => d.clock.now();
-  const note = (kind: AuditEntry["kind"], text: string): AuditEntry[] => [{ at: now().toISOString(), kind, text }];
+  const note = (kind: AuditEntry["kind"], text: string): AuditEntry[] => [
+    { at: now().toISOString(), kind, text },
+  ];
   const nodes = await d.ledger.nodes(opId);
 
   /** Fenced read-modify-write of the record; a concurrent decision (cancel) just means re-read and re-apply. */
   const update = async (fn: (o: OpRecord) => OpRecord, audit: AuditEntry[] = []): Promise<OpRecord> => {
-    for (let cur = op!; ; ) {
+    for (let cur = op!; ;) {
       const next = fn(cur);
       if (await d.ledger.commitOp(epoch, cur, next, audit, isTerminal(next.status) ? "release" : undefined))
         return (op = { ...next, version: cur.version + 1 });
@@ -76,29 +84,71 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
       cur = fresh;
     }
   };
-  const pump = createProgressPump(() => d.notifier.updateMain(op!, nodes), log, d.clock, d.settings.progressIntervalMs);
+  const pump = createProgressPump(
+    () => d.notifier.updateMain(op!, nodes),
+    log,
+    d.clock,
+    d.settings.progressIntervalMs,
+  );
   const remote = cluster
     ? createRemoteAccess({
-        executor: d.executor, cluster, clock: d.clock, log, signal, commandTimeoutMs: d.settings.commandTimeoutMs,
-        policy: { renewalWindowDays: d.inventory.report.renewalWindowDays, alertDays: d.inventory.report.alertDays },
+        executor: d.executor,
+        cluster,
+        clock: d.clock,
+        log,
+        signal,
+        commandTimeoutMs: d.settings.commandTimeoutMs,
+        policy: {
+          renewalWindowDays: d.inventory.report.renewalWindowDays,
+          alertDays: d.inventory.report.alertDays,
+        },
       })
     : undefined;
   try {
     if (op.cancelRequested) return await cancel();
     const phaseDef = def?.phases.find((p) => p.id === op!.phases[op!.phase]?.id);
     if (!def || !cluster || !remote || !phaseDef) {
-      const why = !cluster ? `cluster ${op.cluster} is no longer in the inventory` : `unknown operation or phase`;
-      return await fail({ phase: op.phase, node: "-", step: "plan", message: why, recovery: [], at: now().toISOString() });
+      const why = !cluster
+        ? `cluster ${op.cluster} is no longer in the inventory`
+        : `unknown operation or phase`;
+      return await fail({
+        phase: op.phase,
+        node: "-",
+        step: "plan",
+        message: why,
+        recovery: [],
+        at: now().toISOString(),
+      });
     }
     const first = !op.phaseTimes[op.phase]?.startedAt;
-    op = await update((o) => beginPhase(o, now()), first ? note("phase", `phase ${op.phase + 1} (${phaseDef.title}) started`) : []);
+    op = await update(
+      (o) => beginPhase(o, now()),
+      first ? note("phase", `phase ${op.phase + 1} (${phaseDef.title}) started`) : [],
+    );
     pump.touch();
     // Every committed step also refreshes the operation message (coalesced, off the critical path).
     const ledger: OperationLedger = Object.create(d.ledger, {
-      commitNode: { value: async (...a: Parameters<OperationLedger["commitNode"]>) => (await d.ledger.commitNode(...a), pump.touch()) },
+      commitNode: {
+        value: async (...a: Parameters<OperationLedger["commitNode"]>) => (
+          await d.ledger.commitNode(...a),
+          pump.touch()
+        ),
+      },
     });
     const res = await runPhase(
-      { ...d.settings, ledger, epoch, hooks: d.hooks, clock: d.clock, log, inventory: d.inventory, cluster, remote, signal, draining: d.draining },
+      {
+        ...d.settings,
+        ledger,
+        epoch,
+        hooks: d.hooks,
+        clock: d.clock,
+        log,
+        inventory: d.inventory,
+        cluster,
+        remote,
+        signal,
+        draining: d.draining,
+      },
       op,
       phaseDef,
       nodes,
@@ -108,14 +158,20 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
     if (res.kind === "cancelled") return await cancel();
     if (res.kind === "yield") return { kind: "yield" };
     if (res.kind === "wait") {
-      op = await update((o) => waitUntil(o, res.until, res.reason), note("status", `waiting until ${res.until.toISOString()}: ${res.reason}`));
+      op = await update(
+        (o) => waitUntil(o, res.until, res.reason),
+        note("status", `waiting until ${res.until.toISOString()}: ${res.reason}`),
+      );
       await d.notifier.updateMain(op, nodes);
       return { kind: "wait", until: res.until };
     }
     const fresh = await d.ledger.get(opId);
     if (fresh?.cancelRequested) return await cancel();
     const token = d.newToken();
-    op = await update((o) => completePhase(o, now(), token, d.policy), note("phase", `phase ${op.phase + 1} (${phaseDef.title}) done`));
+    op = await update(
+      (o) => completePhase(o, now(), token, d.policy),
+      note("phase", `phase ${op.phase + 1} (${phaseDef.title}) done`),
+    );
     await d.hooks.probe?.(`${phaseDef.id}:phase-done`);
     if (op.status === "completed") {
       const c = def.completion(op, nodes);
@@ -123,7 +179,11 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
       await d.notifier.updateMain(op, nodes);
       return { kind: "completed" };
     }
-    await d.notifier.thread(op, { kind: "phase-report", phaseTitle: phaseDef.title, lines: phaseDef.report(op, nodes) });
+    await d.notifier.thread(op, {
+      kind: "phase-report",
+      phaseTitle: phaseDef.title,
+      lines: phaseDef.report(op, nodes),
+    });
     await d.scheduler.scheduleExpiry(op.id, token, new Date(Date.parse(op.gate!.expiresAt)));
     // Buttons last: a click can only arrive once everything this segment says has been said.
     await d.notifier.updateMain(op, nodes);
@@ -141,14 +201,27 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
 
   async function cancel(): Promise<SegmentOutcome> {
     op = await update((o) => cancelNow(o, now()), note("status", "cancelled before the next step"));
-    await d.notifier.thread(op, { kind: "text", text: `${op.id} cancelled before its next step (requested by <@${op.cancelRequested?.by ?? "?"}>).` });
+    await d.notifier.thread(op, {
+      kind: "text",
+      text: `${op.id} cancelled before its next step (requested by <@${op.cancelRequested?.by ?? "?"}>).`,
+    });
     await d.notifier.updateMain(op, nodes);
     return { kind: "cancelled" };
   }
 
   async function fail(failure: FailureInfo): Promise<SegmentOutcome> {
     const token = d.newToken();
-    op = await update((o) => halt(o, failure, now(), token, d.policy), [{ at: now().toISOString(), kind: "failure", node: failure.node, text: `${failure.step} failed: ${failure.message}` }]);
+    op = await update(
+      (o) => halt(o, failure, now(), token, d.policy),
+      [
+        {
+          at: now().toISOString(),
+          kind: "failure",
+          node: failure.node,
+          text: `${failure.step} failed: ${failure.message}`,
+        },
+      ],
+    );
     await d.notifier.thread(op, { kind: "failure", op });
     await d.scheduler.scheduleExpiry(op.id, token, new Date(Date.parse(op.gate!.expiresAt)));
     await d.notifier.updateMain(op, nodes);

@@ -1,6 +1,13 @@
 import type { ClusterSpec, Inventory } from "../../config/inventory.js";
 import type { PhaseContext, PhaseDef, RemoteAccess, StepContext } from "./definition.js";
-import { stepKey, type AuditEntry, type FailureInfo, type NodeLedger, type OpRecord, type PlannedItem } from "./records.js";
+import {
+  stepKey,
+  type AuditEntry,
+  type FailureInfo,
+  type NodeLedger,
+  type OpRecord,
+  type PlannedItem,
+} from "./records.js";
 import { runStep, type NodeBook, type StepRunDeps } from "./step-runner.js";
 
 export type PhaseResult =
@@ -28,7 +35,12 @@ export const AFTER_NODE = "~after-node";
  * item fails, asks to wait, or sees a cancel, no new item starts; items already in flight finish
  * (never a half-left node).
  */
-export async function runPhase(d: PhaseRunDeps, op: OpRecord, def: PhaseDef, nodes: Map<string, NodeLedger>): Promise<PhaseResult> {
+export async function runPhase(
+  d: PhaseRunDeps,
+  op: OpRecord,
+  def: PhaseDef,
+  nodes: Map<string, NodeLedger>,
+): Promise<PhaseResult> {
   const planned = op.phases[op.phase];
   if (!planned) throw new Error(`${op.id}: no phase ${op.phase}`);
   const queue = planned.items.filter((i) => !i.final);
@@ -39,25 +51,52 @@ export async function runPhase(d: PhaseRunDeps, op: OpRecord, def: PhaseDef, nod
   };
   const stopped = (): PhaseResult | undefined => stop;
   const lane = async () => {
-    for (let item = queue.shift(); item && !stop; item = queue.shift()) settle(await runItem(d, op, def, item, nodes));
+    for (let item = queue.shift(); item && !stop; item = queue.shift())
+      settle(await runItem(d, op, def, item, nodes));
   };
   await Promise.all(Array.from({ length: Math.max(1, planned.concurrency) }, lane));
-  for (const item of planned.items.filter((i) => i.final)) if (!stopped()) settle(await runItem(d, op, def, item, nodes));
+  for (const item of planned.items.filter((i) => i.final))
+    if (!stopped()) settle(await runItem(d, op, def, item, nodes));
   const res = stopped();
   if (res?.kind === "failed" && def.afterHalt) {
-    const ctx: PhaseContext = { op, phase: planned, cluster: d.cluster, inventory: d.inventory, remote: d.remote, clock: d.clock, signal: d.signal, log: d.log };
-    const lines = await def.afterHalt(ctx).catch((e: Error) => [`could not read the cluster after the halt: ${e.message}`]);
+    const ctx: PhaseContext = {
+      op,
+      phase: planned,
+      cluster: d.cluster,
+      inventory: d.inventory,
+      remote: d.remote,
+      clock: d.clock,
+      signal: d.signal,
+      log: d.log,
+    };
+    const lines = await def
+      .afterHalt(ctx)
+      .catch((e: Error) => [`could not read the cluster after the halt: ${e.message}`]);
     return { ...res, failure: { ...res.failure, recovery: [...res.failure.recovery, ...lines] } };
   }
   return res ?? { kind: "done" };
 }
 
-async function runItem(d: PhaseRunDeps, op: OpRecord, def: PhaseDef, item: PlannedItem, nodes: Map<string, NodeLedger>): Promise<PhaseResult> {
+async function runItem(
+  d: PhaseRunDeps,
+  op: OpRecord,
+  def: PhaseDef,
+  item: PlannedItem,
+  nodes: Map<string, NodeLedger>,
+): Promise<PhaseResult> {
   const phase = op.phases[op.phase]!;
   const now = () => d.clock.now();
   const fail = (step: string, message: string, extra: Partial<FailureInfo> = {}): PhaseResult => ({
     kind: "failed",
-    failure: { phase: op.phase, node: item.node, step, message, recovery: [], at: now().toISOString(), ...extra },
+    failure: {
+      phase: op.phase,
+      node: item.node,
+      step,
+      message,
+      recovery: [],
+      at: now().toISOString(),
+      ...extra,
+    },
   });
   const node = d.cluster.nodes.find((n) => n.name === item.node);
   if (!node) return fail("plan", `node ${item.node} is no longer in the inventory of ${d.cluster.name}`);
@@ -74,20 +113,37 @@ async function runItem(d: PhaseRunDeps, op: OpRecord, def: PhaseDef, item: Plann
   // Retry: start again from the failed step's retryFrom (check() of each step looks before acting).
   const failedAt = item.steps.findIndex((s) => state(s) === "failed");
   if (failedAt >= 0) {
-    const from = Math.max(0, item.steps.indexOf(def.steps[item.steps[failedAt]!]?.retryFrom ?? item.steps[failedAt]!));
+    const from = Math.max(
+      0,
+      item.steps.indexOf(def.steps[item.steps[failedAt]!]?.retryFrom ?? item.steps[failedAt]!),
+    );
     // Attempts are kept: a step that ran before must look at the node before acting again.
     for (const s of item.steps.slice(from, failedAt + 1)) {
       const k = stepKey(phase.id, s);
-      ledger.steps[k] = { state: "planned", at: now().toISOString(), attempts: ledger.steps[k]?.attempts ?? 0 };
+      ledger.steps[k] = {
+        state: "planned",
+        at: now().toISOString(),
+        attempts: ledger.steps[k]?.attempts ?? 0,
+      };
     }
-    await book.commit([{ at: now().toISOString(), kind: "step", node: item.node, text: `retrying from ${item.steps[from]}` }]);
+    await book.commit([
+      { at: now().toISOString(), kind: "step", node: item.node, text: `retrying from ${item.steps[from]}` },
+    ]);
   } else if (allSteps.every((s) => state(s) === "planned") && d.hooks.mayStartNode) {
     const gate = await d.hooks.mayStartNode({ op, cluster: d.cluster, node, phaseId: phase.id, now: now() });
     if (!gate.ok) return { kind: "wait", until: gate.notBefore, reason: gate.reason };
   }
 
   const base: Omit<StepContext, "facts" | "record" | "resumed"> = {
-    op, phase, node, cluster: d.cluster, inventory: d.inventory, remote: d.remote, clock: d.clock, signal: d.signal, log: d.log.child({ node: node.name }),
+    op,
+    phase,
+    node,
+    cluster: d.cluster,
+    inventory: d.inventory,
+    remote: d.remote,
+    clock: d.clock,
+    signal: d.signal,
+    log: d.log.child({ node: node.name }),
   };
   for (const id of item.steps) {
     if (state(id) === "done") continue;
@@ -97,9 +153,19 @@ async function runItem(d: PhaseRunDeps, op: OpRecord, def: PhaseDef, item: Plann
     if (!step) return fail(id, `operation definition has no step ${id}`);
     const res = await runStep(d, base, step, book);
     if (!res.ok) {
-      const rctx: StepContext = { ...base, facts: ledger.facts, record: ledger.steps[stepKey(phase.id, id)]!, resumed: false };
-      const recovery = def.recover ? await def.recover(rctx, ledger).catch((e: Error) => [`recovery failed: ${e.message}`]) : [];
-      if (recovery.length) await book.commit(recovery.map((text) => ({ at: now().toISOString(), kind: "step" as const, node: item.node, text })));
+      const rctx: StepContext = {
+        ...base,
+        facts: ledger.facts,
+        record: ledger.steps[stepKey(phase.id, id)]!,
+        resumed: false,
+      };
+      const recovery = def.recover
+        ? await def.recover(rctx, ledger).catch((e: Error) => [`recovery failed: ${e.message}`])
+        : [];
+      if (recovery.length)
+        await book.commit(
+          recovery.map((text) => ({ at: now().toISOString(), kind: "step" as const, node: item.node, text })),
+        );
       const backup = ledger.facts.backupDir;
       return fail(id, res.failure.message, {
         ...res.failure,
@@ -109,10 +175,24 @@ async function runItem(d: PhaseRunDeps, op: OpRecord, def: PhaseDef, item: Plann
     }
   }
   if (state(AFTER_NODE) !== "done") {
-    const check = d.hooks.afterNode ? await d.hooks.afterNode({ op, cluster: d.cluster, node, phaseId: phase.id }) : { ok: true as const };
+    const check = d.hooks.afterNode
+      ? await d.hooks.afterNode({ op, cluster: d.cluster, node, phaseId: phase.id })
+      : { ok: true as const };
     if (!check.ok) {
-      ledger.steps[stepKey(phase.id, AFTER_NODE)] = { state: "failed", at: now().toISOString(), attempts: 1, error: check.message };
-      await book.commit([{ at: now().toISOString(), kind: "step", node: item.node, text: `post-node check failed: ${check.message}` }]);
+      ledger.steps[stepKey(phase.id, AFTER_NODE)] = {
+        state: "failed",
+        at: now().toISOString(),
+        attempts: 1,
+        error: check.message,
+      };
+      await book.commit([
+        {
+          at: now().toISOString(),
+          kind: "step",
+          node: item.node,
+          text: `post-node check failed: ${check.message}`,
+        },
+      ]);
       return fail(AFTER_NODE, check.message);
     }
     ledger.steps[stepKey(phase.id, AFTER_NODE)] = { state: "done", at: now().toISOString(), attempts: 1 };

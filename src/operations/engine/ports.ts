@@ -22,15 +22,31 @@ export interface OperationLedger {
   audit(id: string, last?: number): Promise<AuditEntry[]>;
   create(op: OpRecord, nodes: NodeLedger[], audit: AuditEntry[]): Promise<boolean>;
   /** CAS on prev.version; writes next with version+1 (and, atomically, any node ledgers given). */
-  casOp(prev: OpRecord, next: OpRecord, audit: AuditEntry[], lock?: LockAction, nodes?: NodeLedger[]): Promise<boolean>;
+  casOp(
+    prev: OpRecord,
+    next: OpRecord,
+    audit: AuditEntry[],
+    lock?: LockAction,
+    nodes?: NodeLedger[],
+  ): Promise<boolean>;
   /** Start an engine attempt: bumps and returns the fencing epoch. */
   beginAttempt(id: string): Promise<number>;
   /** Fenced CAS; false on a version race (re-read and retry), FencedError when the epoch is stale. */
-  commitOp(epoch: number, prev: OpRecord, next: OpRecord, audit: AuditEntry[], lock?: LockAction): Promise<boolean>;
+  commitOp(
+    epoch: number,
+    prev: OpRecord,
+    next: OpRecord,
+    audit: AuditEntry[],
+    lock?: LockAction,
+  ): Promise<boolean>;
   /** Fenced write of one node's ledger. */
   commitNode(opId: string, epoch: number, node: NodeLedger, audit: AuditEntry[]): Promise<void>;
   /** One operation per cluster: NX lock with a fencing token; a TTL until persisted (preflight may die). */
-  acquireClusterLock(cluster: string, opId: string, ttlMs: number): Promise<{ ok: true; lock: string } | { ok: false; holder: string }>;
+  acquireClusterLock(
+    cluster: string,
+    opId: string,
+    ttlMs: number,
+  ): Promise<{ ok: true; lock: string } | { ok: false; holder: string }>;
   lockHolder(cluster: string): Promise<string | undefined>;
   activeOps(): Promise<string[]>;
   recentOps(cluster: string, n: number): Promise<string[]>;
@@ -63,7 +79,18 @@ export type NodeStartDecision = { ok: true } | { ok: false; notBefore: Date; rea
  * afterNode. `probe` marks named points of the engine (tests use it to SIGKILL a worker there).
  */
 export interface EngineHooks {
-  mayStartNode?(ctx: { op: OpRecord; cluster: ClusterSpec; node: NodeSpec; phaseId: string; now: Date }): Promise<NodeStartDecision>;
-  afterNode?(ctx: { op: OpRecord; cluster: ClusterSpec; node: NodeSpec; phaseId: string }): Promise<{ ok: true } | { ok: false; message: string }>;
+  mayStartNode?(ctx: {
+    op: OpRecord;
+    cluster: ClusterSpec;
+    node: NodeSpec;
+    phaseId: string;
+    now: Date;
+  }): Promise<NodeStartDecision>;
+  afterNode?(ctx: {
+    op: OpRecord;
+    cluster: ClusterSpec;
+    node: NodeSpec;
+    phaseId: string;
+  }): Promise<{ ok: true } | { ok: false; message: string }>;
   probe?(point: string): void | Promise<void>;
 }

@@ -7,7 +7,12 @@ import type { Logger } from "../../shared/logger.js";
  * `minIntervalMs` between updates (Slack rate-limits chat.update per channel). Keeps those calls
  * off the critical path of the roll.
  */
-export function createProgressPump(update: () => Promise<void>, log: Logger, clock: Clock, minIntervalMs: number): { touch(): void; drain(): Promise<void> } {
+export function createProgressPump(
+  update: () => Promise<void>,
+  log: Logger,
+  clock: Clock,
+  minIntervalMs: number,
+): { touch(): void; drain(): Promise<void> } {
   let running: Promise<void> | undefined;
   let dirty = false;
   let closing = false;

@@ -68,10 +68,12 @@ export function createRemoteAccess(d: RemoteDeps): RemoteAccess & { close(): Pro
 
   const access: RemoteAccess & { close(): Promise<void> } = {
     run: (node, cmd, opts) =>
-      withSession(node, (s) => s.run(cmd, { timeoutMs: opts?.timeoutMs ?? d.commandTimeoutMs, signal: d.signal })),
+      withSession(node, (s) =>
+        s.run(cmd, { timeoutMs: opts?.timeoutMs ?? d.commandTimeoutMs, signal: d.signal }),
+      ),
     readCerts: (node) => withSession(node, (s) => readNodeCerts(s, d.policy, d.clock.now())),
     async onAnyServer(cmd, opts) {
-      let last: (Awaited<ReturnType<RemoteAccess["onAnyServer"]>>) | undefined;
+      let last: Awaited<ReturnType<RemoteAccess["onAnyServer"]>> | undefined;
       let lostErr: unknown;
       for (const n of d.cluster.nodes) {
         if (n.role !== "server" || opts?.exclude?.includes(n.name)) continue;

@@ -14,8 +14,20 @@ export type Transition =
 
 const iso = (d: Date) => d.toISOString();
 
-export function openGate(kind: Gate["kind"], phase: number, token: string, now: Date, policy: ApprovalPolicy): Gate {
-  return { kind, token, phase, openedAt: iso(now), expiresAt: iso(new Date(now.getTime() + policy.expireAfterMinutes * 60_000)) };
+export function openGate(
+  kind: Gate["kind"],
+  phase: number,
+  token: string,
+  now: Date,
+  policy: ApprovalPolicy,
+): Gate {
+  return {
+    kind,
+    token,
+    phase,
+    openedAt: iso(now),
+    expiresAt: iso(new Date(now.getTime() + policy.expireAfterMinutes * 60_000)),
+  };
 }
 
 const decided = (op: OpRecord, d: DecisionRecord): OpRecord => ({ ...op, decisions: [...op.decisions, d] });
@@ -35,33 +47,61 @@ export function describeLast(op: OpRecord): string {
 export function expireIfDue(op: OpRecord, now: Date): OpRecord | undefined {
   if (!op.gate || (op.status !== "awaiting-approval" && op.status !== "halted")) return undefined;
   if (now.getTime() < Date.parse(op.gate.expiresAt)) return undefined;
-  return finish(decided(op, { action: "expire", by: "system", at: iso(now), phase: op.gate.phase }), "expired", now);
+  return finish(
+    decided(op, { action: "expire", by: "system", at: iso(now), phase: op.gate.phase }),
+    "expired",
+    now,
+  );
 }
 
-export function applyDecision(op: OpRecord, action: DecisionAction, token: string, by: string, now: Date, policy: ApprovalPolicy): Transition {
+export function applyDecision(
+  op: OpRecord,
+  action: DecisionAction,
+  token: string,
+  by: string,
+  now: Date,
+  policy: ApprovalPolicy,
+): Transition {
   if (isTerminal(op.status)) return { ok: false, message: describeLast(op) };
   const auth = authorize(op, action, by, policy);
   if (!auth.ok) return auth;
   const gate = op.gate;
   if (!gate || gate.token !== token) return { ok: false, message: describeLast(op) };
   const wanted = action === "approve" || action === "reject" ? "approval" : "failure";
-  if (gate.kind !== wanted) return { ok: false, message: `${action} does not apply now: ${describeLast(op)}` };
+  if (gate.kind !== wanted)
+    return { ok: false, message: `${action} does not apply now: ${describeLast(op)}` };
   const expired = expireIfDue(op, now);
   if (expired)
-    return { ok: false, next: expired, effect: "release", message: `This request expired at ${gate.expiresAt}; ${op.id} was cancelled and changed nothing further.` };
+    return {
+      ok: false,
+      next: expired,
+      effect: "release",
+      message: `This request expired at ${gate.expiresAt}; ${op.id} was cancelled and changed nothing further.`,
+    };
   const rec = decided(op, { action, by, at: iso(now), phase: gate.phase });
   switch (action) {
     case "approve":
     case "retry": {
       const { gate: _g, failure: _f, ...rest } = rec;
       const next: OpRecord = { ...rest, status: "running", phase: gate.phase, runSeq: op.runSeq + 1 };
-      const what = action === "approve" ? `approved phase ${gate.phase + 1}` : `retrying phase ${gate.phase + 1}`;
+      const what =
+        action === "approve" ? `approved phase ${gate.phase + 1}` : `retrying phase ${gate.phase + 1}`;
       return { ok: true, next, effect: "run", message: `<@${by}> ${what} of ${op.id}.` };
     }
     case "reject":
-      return { ok: true, next: finish(rec, "rejected", now), effect: "release", message: `<@${by}> rejected ${op.id}; nothing was changed in this phase.` };
+      return {
+        ok: true,
+        next: finish(rec, "rejected", now),
+        effect: "release",
+        message: `<@${by}> rejected ${op.id}; nothing was changed in this phase.`,
+      };
     case "abort":
-      return { ok: true, next: finish(rec, "aborted", now), effect: "release", message: `<@${by}> aborted ${op.id}.` };
+      return {
+        ok: true,
+        next: finish(rec, "aborted", now),
+        effect: "release",
+        message: `<@${by}> aborted ${op.id}.`,
+      };
   }
 }
 
@@ -71,10 +111,26 @@ export function requestCancel(op: OpRecord, by: string, now: Date, policy: Appro
   if (!auth.ok) return auth;
   const rec = decided(op, { action: "cancel", by, at: iso(now), phase: op.phase });
   if (op.status === "running") {
-    if (op.cancelRequested) return { ok: true, next: op, effect: "none", message: `Cancellation of ${op.id} was already requested.` };
-    return { ok: true, next: { ...rec, cancelRequested: { by, at: iso(now) } }, effect: "none", message: `${op.id} will stop before its next step.` };
+    if (op.cancelRequested)
+      return {
+        ok: true,
+        next: op,
+        effect: "none",
+        message: `Cancellation of ${op.id} was already requested.`,
+      };
+    return {
+      ok: true,
+      next: { ...rec, cancelRequested: { by, at: iso(now) } },
+      effect: "none",
+      message: `${op.id} will stop before its next step.`,
+    };
   }
-  return { ok: true, next: finish(rec, "cancelled", now), effect: "release", message: `<@${by}> cancelled ${op.id}.` };
+  return {
+    ok: true,
+    next: finish(rec, "cancelled", now),
+    effect: "release",
+    message: `<@${by}> cancelled ${op.id}.`,
+  };
 }
 
 // ---- transitions made by the engine while it runs a phase ----
@@ -97,10 +153,21 @@ export function completePhase(op: OpRecord, now: Date, nextToken: string, policy
   times[op.phase] = { ...(times[op.phase] ?? {}), completedAt: iso(now) };
   const done = { ...op, phaseTimes: times };
   if (op.phase + 1 >= op.phases.length) return finish(done, "completed", now);
-  return { ...done, status: "awaiting-approval", phase: op.phase + 1, gate: openGate("approval", op.phase + 1, nextToken, now, policy) };
+  return {
+    ...done,
+    status: "awaiting-approval",
+    phase: op.phase + 1,
+    gate: openGate("approval", op.phase + 1, nextToken, now, policy),
+  };
 }
 
-export function halt(op: OpRecord, failure: FailureInfo, now: Date, token: string, policy: ApprovalPolicy): OpRecord {
+export function halt(
+  op: OpRecord,
+  failure: FailureInfo,
+  now: Date,
+  token: string,
+  policy: ApprovalPolicy,
+): OpRecord {
   return { ...op, status: "halted", failure, gate: openGate("failure", op.phase, token, now, policy) };
 }
 

@@ -56,13 +56,23 @@ const PLANNED: StepRecord = { state: "planned", at: "", attempts: 0 };
  * check → act → verify for one step of one node. The intent is committed before acting, so after
  * a crash or a dropped connection the step is re-checked against the node (never blindly redone).
  */
-export async function runStep(d: StepRunDeps, base: Omit<StepContext, "facts" | "record" | "resumed">, def: StepDef, book: NodeBook): Promise<StepRunResult> {
+export async function runStep(
+  d: StepRunDeps,
+  base: Omit<StepContext, "facts" | "record" | "resumed">,
+  def: StepDef,
+  book: NodeBook,
+): Promise<StepRunResult> {
   const key = stepKey(base.phase.id, def.id);
   const point = (p: string) => d.hooks.probe?.(`${key}:${base.node.name}:${p}`);
   const rec = () => book.ledger.steps[key] ?? PLANNED;
   const ctx = (): StepContext => {
     const r = rec();
-    return { ...base, facts: book.ledger.facts, record: r, resumed: r.state === "intent" || r.state === "unknown" };
+    return {
+      ...base,
+      facts: book.ledger.facts,
+      record: r,
+      resumed: r.state === "intent" || r.state === "unknown",
+    };
   };
   const setStep = (patch: Partial<StepRecord>) => {
     book.ledger.steps[key] = { ...rec(), ...patch, at: d.clock.now().toISOString() };
@@ -70,7 +80,9 @@ export async function runStep(d: StepRunDeps, base: Omit<StepContext, "facts" | 
   const merge = (facts?: Record<string, unknown>) => {
     if (facts) book.ledger.facts = { ...book.ledger.facts, ...facts };
   };
-  const audit = (text: string): AuditEntry[] => [{ at: d.clock.now().toISOString(), kind: "step", node: base.node.name, text }];
+  const audit = (text: string): AuditEntry[] => [
+    { at: d.clock.now().toISOString(), kind: "step", node: base.node.name, text },
+  ];
   const failed = async (o: Extract<StepOutcome, { ok: false }> | { failure: StepFailure }) => {
     // Aborted (lock lost, shutdown): the step did not fail, this worker stopped. Leave the ledger
     // as it is (intent/unknown) so the next delivery re-checks the node.
@@ -81,7 +93,11 @@ export async function runStep(d: StepRunDeps, base: Omit<StepContext, "facts" | 
   };
 
   const prior = rec();
-  if ((prior.state === "intent" || prior.state === "unknown") && prior.epoch !== undefined && prior.epoch !== d.epoch) {
+  if (
+    (prior.state === "intent" || prior.state === "unknown") &&
+    prior.epoch !== undefined &&
+    prior.epoch !== d.epoch
+  ) {
     const wait = Date.parse(prior.at) + d.settleMs - d.clock.now().getTime();
     if (wait > 0) await d.clock.sleep(wait, base.signal);
   }
@@ -105,7 +121,9 @@ export async function runStep(d: StepRunDeps, base: Omit<StepContext, "facts" | 
       if (!v.ok) return await failed(v);
       const summary = [v.summary, ...(v.warnings ?? []).map((w) => `⚠ ${w}`)].filter(Boolean).join("; ");
       setStep({ state: "done", summary: summary || undefined, error: undefined });
-      await book.commit(audit(`${def.title}: ${summary || "done"}${chk.done && !def.readOnly ? " (already done)" : ""}`));
+      await book.commit(
+        audit(`${def.title}: ${summary || "done"}${chk.done && !def.readOnly ? " (already done)" : ""}`),
+      );
       await point("after-commit");
       return { ok: true };
     } catch (err) {
@@ -116,11 +134,24 @@ export async function runStep(d: StepRunDeps, base: Omit<StepContext, "facts" | 
       const firstLoss = lostSince === undefined;
       lostSince ??= now;
       if (now - lostSince >= d.sshRetryMs)
-        return await failed({ failure: { message: `${base.node.name} unreachable for ${Math.round((now - lostSince) / 1000)} s: ${err.message}` } });
+        return await failed({
+          failure: {
+            message: `${base.node.name} unreachable for ${Math.round((now - lostSince) / 1000)} s: ${err.message}`,
+          },
+        });
       if (rec().state === "intent") setStep({ state: "unknown" });
       if (firstLoss || rec().state === "unknown")
-        await book.commit(firstLoss ? audit(`${def.title}: connection lost (${err.message}); reconnecting, will re-check before acting`) : []);
-      d.log.warn({ node: base.node.name, step: key, err: err.message }, "connection lost; will reconnect and re-check");
+        await book.commit(
+          firstLoss
+            ? audit(
+                `${def.title}: connection lost (${err.message}); reconnecting, will re-check before acting`,
+              )
+            : [],
+        );
+      d.log.warn(
+        { node: base.node.name, step: key, err: err.message },
+        "connection lost; will reconnect and re-check",
+      );
       await d.clock.sleep(backoff, base.signal);
       backoff = Math.min(backoff * 2, 10_000);
     }

@@ -13,7 +13,8 @@ const allRenewed = async (ctx: StepContext) => (await compareNow(ctx)).every((c)
  * roll (recorded in the ledger), so a late approval of this phase does not add a second wait.
  */
 export function graceDeadline(ctx: StepContext): number {
-  const rollDone = ctx.op.phaseTimes[ctx.op.phase - 1]?.completedAt ?? ctx.op.phaseTimes[ctx.op.phase]?.startedAt;
+  const rollDone =
+    ctx.op.phaseTimes[ctx.op.phase - 1]?.completedAt ?? ctx.op.phaseTimes[ctx.op.phase]?.startedAt;
   const from = rollDone ? Date.parse(rollDone) : ctx.clock.now().getTime();
   return from + ctx.inventory.operations.agentRenewalGraceSeconds * 1000;
 }
@@ -28,7 +29,11 @@ export const awaitRenewalStep = readOnlyStep({
       const ok = await allRenewed(ctx);
       return { ok, why: ok ? "re-enrolled by itself" : "not re-enrolled yet" };
     });
-    return { ok: true, facts: { reenrolledAlone: r.ok }, summary: r.ok ? r.why : `not re-enrolled within the grace period; restarting rke2-agent` };
+    return {
+      ok: true,
+      facts: { reenrolledAlone: r.ok },
+      summary: r.ok ? r.why : `not re-enrolled within the grace period; restarting rke2-agent`,
+    };
   },
 });
 
@@ -47,11 +52,15 @@ export const restartAgentStep: StepDef = {
   async act(ctx) {
     const cmd = systemctl("restart", "rke2-agent");
     const res = await ctx.remote.run(ctx.node, cmd);
-    return res.code === 0 ? { ok: true, facts: { restarted: true } } : { ok: false, failure: commandFailure("restart failed", cmd.line, res) };
+    return res.code === 0
+      ? { ok: true, facts: { restarted: true } }
+      : { ok: false, failure: commandFailure("restart failed", cmd.line, res) };
   },
   async verify(ctx) {
     const state = await serviceState(ctx, "rke2-agent");
-    return state === "active" ? { ok: true, summary: ctx.facts.restarted ? "restarted" : "not needed" } : { ok: false, failure: { message: `rke2-agent is ${state}` } };
+    return state === "active"
+      ? { ok: true, summary: ctx.facts.restarted ? "restarted" : "not needed" }
+      : { ok: false, failure: { message: `rke2-agent is ${state}` } };
   },
 };
 
@@ -61,10 +70,20 @@ export const verifyAgentStep = readOnlyStep({
   retryFrom: "restart",
   async verify(ctx) {
     const o = ctx.inventory.operations;
-    const r = await pollUntil(ctx.clock, { timeoutMs: o.nodeReadyTimeoutSeconds * 1000, intervalMs: o.pollIntervalSeconds * 1000, signal: ctx.signal }, () =>
-      probeNode(ctx.remote, ctx.node),
+    const r = await pollUntil(
+      ctx.clock,
+      {
+        timeoutMs: o.nodeReadyTimeoutSeconds * 1000,
+        intervalMs: o.pollIntervalSeconds * 1000,
+        signal: ctx.signal,
+      },
+      () => probeNode(ctx.remote, ctx.node),
     );
-    if (!r.ok) return { ok: false, failure: { message: `${ctx.node.name} not Ready within ${o.nodeReadyTimeoutSeconds} s: ${r.why}` } };
+    if (!r.ok)
+      return {
+        ok: false,
+        failure: { message: `${ctx.node.name} not Ready within ${o.nodeReadyTimeoutSeconds} s: ${r.why}` },
+      };
     return judgeRenewal(ctx, await compareNow(ctx));
   },
 });

@@ -16,7 +16,10 @@ export interface SizedFile {
 /** This op's snapshot file(s) of this node: `<name>-<node>-<unix>[.zip]`. */
 async function findSnapshot(ctx: StepContext): Promise<SizedFile | undefined> {
   const pattern = `${snapshotName(ctx.op.id)}-${ctx.node.name}-*`;
-  const res = await ctx.remote.run(ctx.node, sh`find ${SNAPSHOT_DIR} -maxdepth 1 -type f -name ${pattern} -printf ${"%s %p\n"}`);
+  const res = await ctx.remote.run(
+    ctx.node,
+    sh`find ${SNAPSHOT_DIR} -maxdepth 1 -type f -name ${pattern} -printf ${"%s %p\n"}`,
+  );
   return parseSizedPaths(res.stdout).sort((a, b) => b.size - a.size)[0];
 }
 
@@ -43,7 +46,12 @@ export const snapshotStep: StepDef = {
   async verify(ctx) {
     const found = await findSnapshot(ctx);
     if (!found || found.size === 0)
-      return { ok: false, failure: { message: `no non-empty snapshot ${snapshotName(ctx.op.id)}-${ctx.node.name}-* in ${SNAPSHOT_DIR}` } };
+      return {
+        ok: false,
+        failure: {
+          message: `no non-empty snapshot ${snapshotName(ctx.op.id)}-${ctx.node.name}-* in ${SNAPSHOT_DIR}`,
+        },
+      };
     return { ok: true, facts: { snapshot: found }, summary: `${found.path} (${humanSize(found.size)})` };
   },
 };
@@ -64,7 +72,8 @@ export const tlsBackupStep: StepDef = {
     const tar = sh`tar -czf ${`${path}.partial`} -C ${`${DATA_DIR}/server`} tls`;
     const t = await ctx.remote.run(ctx.node, tar);
     // GNU tar exits 1 for "file changed as we read it": the archive is still complete.
-    if (t.code !== 0 && t.code !== 1) return { ok: false, failure: commandFailure("tls backup failed", tar.line, t) };
+    if (t.code !== 0 && t.code !== 1)
+      return { ok: false, failure: commandFailure("tls backup failed", tar.line, t) };
     const mv = sh`mv -f ${`${path}.partial`} ${path}`;
     const m = await ctx.remote.run(ctx.node, mv);
     if (m.code !== 0) return { ok: false, failure: commandFailure("tls backup rename failed", mv.line, m) };

@@ -39,7 +39,12 @@ export function trimStderr(s: string): string {
 
 export function commandFailure(what: string, command: string, res: CommandResult): StepFailure {
   const how = res.timedOut ? "timed out" : `exited ${res.code ?? `by signal ${res.signal ?? "?"}`}`;
-  return { message: `${what}: \`${command}\` ${how}`, command, exitCode: res.code, stderr: trimStderr(res.stderr || res.stdout) };
+  return {
+    message: `${what}: \`${command}\` ${how}`,
+    command,
+    exitCode: res.code,
+    stderr: trimStderr(res.stderr || res.stdout),
+  };
 }
 
 export const humanSize = (n: number): string =>

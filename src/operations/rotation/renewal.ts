@@ -11,7 +11,8 @@ export interface LeafFact {
   notAfter: string;
 }
 
-export const leafKey = (c: CertRecord): string => `${c.source.path}#${c.source.index}${c.source.field ? `@${c.source.field}` : ""}`;
+export const leafKey = (c: CertRecord): string =>
+  `${c.source.path}#${c.source.index}${c.source.field ? `@${c.source.field}` : ""}`;
 
 /** Readable leaf certificates of a node (CAs are never renewed by a rotation). */
 export function leafFacts(certs: readonly CertRecord[]): LeafFact[] {
@@ -72,6 +73,12 @@ export function earliest(leaves: readonly LeafFact[]): LeafFact | undefined {
 }
 
 /** Renewed leaves that would be renewed again at the next restart (window from the inventory, never hard-coded). */
-export function shortLived(cmp: readonly LeafComparison[], now: Date, renewalWindowDays: number): LeafComparison[] {
-  return cmp.filter((c) => c.verdict === "renewed" && c.after && daysBetween(now, c.after.notAfter) < renewalWindowDays);
+export function shortLived(
+  cmp: readonly LeafComparison[],
+  now: Date,
+  renewalWindowDays: number,
+): LeafComparison[] {
+  return cmp.filter(
+    (c) => c.verdict === "renewed" && c.after && daysBetween(now, c.after.notAfter) < renewalWindowDays,
+  );
 }

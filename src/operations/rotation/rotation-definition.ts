@@ -9,13 +9,25 @@ import { recordBeforeStep } from "./leaf-steps.js";
 import { leafFacts } from "./renewal.js";
 import { agentReport, backupReport, rotationCompletion, serverRollReport } from "./rotation-reports.js";
 import { PHASE, planRotationPhases, rotationPlanText } from "./rotation-plan.js";
-import { rotateStep, serviceState, startStep, stopStep, verifyCertsStep, waitReadyStep } from "./server-steps.js";
+import {
+  rotateStep,
+  serviceState,
+  startStep,
+  stopStep,
+  verifyCertsStep,
+  waitReadyStep,
+} from "./server-steps.js";
 
 /**
  * After a failed step: if we stopped this node's service (its stop/restart step was attempted)
  * and it is not running, start it so the node keeps serving. Never touches any other node.
  */
-async function leaveServing(ctx: StepContext, ledger: Readonly<NodeLedger>, svc: "rke2-server" | "rke2-agent", stopStepId: string): Promise<string[]> {
+async function leaveServing(
+  ctx: StepContext,
+  ledger: Readonly<NodeLedger>,
+  svc: "rke2-server" | "rke2-agent",
+  stopStepId: string,
+): Promise<string[]> {
   const attempted = (ledger.steps[stepKey(ctx.phase.id, stopStepId)]?.state ?? "planned") !== "planned";
   if (!attempted) return [];
   const state = await serviceState(ctx, svc);
@@ -24,13 +36,16 @@ async function leaveServing(ctx: StepContext, ledger: Readonly<NodeLedger>, svc:
   const after = await serviceState(ctx, svc);
   return res.code === 0 && after === "active"
     ? [`started ${svc} on ${ctx.node.name} again (it was ${state})`]
-    : [`could not start ${svc} on ${ctx.node.name} (exit ${res.code}): ${res.stderr.trim().split("\n").slice(-2).join(" ")}; it is ${after}`];
+    : [
+        `could not start ${svc} on ${ctx.node.name} (exit ${res.code}): ${res.stderr.trim().split("\n").slice(-2).join(" ")}; it is ${after}`,
+      ];
 }
 
 export const rotationDefinition: OperationDefinition = {
   kind: "rotate",
   title: "Certificate rotation",
-  parseArgs: (args) => (args.length === 0 ? { ok: true, params: {} } : { ok: false, message: "usage: /rke2 rotate <cluster>" }),
+  parseArgs: (args) =>
+    args.length === 0 ? { ok: true, params: {} } : { ok: false, message: "usage: /rke2 rotate <cluster>" },
   async preflight(ctx) {
     const problems = await clusterPreflight(ctx.remote, ctx.cluster);
     if (problems.length > 0) return { ok: false, problems };
@@ -39,11 +54,21 @@ export const rotationDefinition: OperationDefinition = {
         try {
           return { node: n.name, leaves: leafFacts(await ctx.remote.readCerts(n)) };
         } catch (e) {
-          return { node: n.name, leaves: [], error: `${n.name}: certificate scan failed: ${(e as Error).message}` };
+          return {
+            node: n.name,
+            leaves: [],
+            error: `${n.name}: certificate scan failed: ${(e as Error).message}`,
+          };
         }
       }),
     );
-    const scanProblems = scans.flatMap((s) => ("error" in s && s.error ? [s.error] : s.leaves.length === 0 ? [`${s.node}: no readable leaf certificates`] : []));
+    const scanProblems = scans.flatMap((s) =>
+      "error" in s && s.error
+        ? [s.error]
+        : s.leaves.length === 0
+          ? [`${s.node}: no readable leaf certificates`]
+          : [],
+    );
     if (scanProblems.length > 0) return { ok: false, problems: scanProblems };
     return {
       ok: true,
@@ -53,7 +78,12 @@ export const rotationDefinition: OperationDefinition = {
     };
   },
   phases: [
-    { id: PHASE.backup, title: "Backup", steps: { snapshot: snapshotStep, "tls-backup": tlsBackupStep }, report: backupReport },
+    {
+      id: PHASE.backup,
+      title: "Backup",
+      steps: { snapshot: snapshotStep, "tls-backup": tlsBackupStep },
+      report: backupReport,
+    },
     {
       id: PHASE.servers,
       title: "Server roll",
@@ -66,14 +96,21 @@ export const rotationDefinition: OperationDefinition = {
         "verify-certs": verifyCertsStep,
         "final-health": finalHealthStep,
       },
-      recover: async (ctx, led) => (ctx.node.role === "server" ? leaveServing(ctx, led, "rke2-server", "stop") : []),
+      recover: async (ctx, led) =>
+        ctx.node.role === "server" ? leaveServing(ctx, led, "rke2-server", "stop") : [],
       report: serverRollReport,
     },
     {
       id: PHASE.agents,
       title: "Agent verification",
-      steps: { "await-renewal": awaitRenewalStep, restart: restartAgentStep, verify: verifyAgentStep, "final-health": finalHealthStep },
-      recover: async (ctx, led) => (ctx.node.role === "agent" ? leaveServing(ctx, led, "rke2-agent", "restart") : []),
+      steps: {
+        "await-renewal": awaitRenewalStep,
+        restart: restartAgentStep,
+        verify: verifyAgentStep,
+        "final-health": finalHealthStep,
+      },
+      recover: async (ctx, led) =>
+        ctx.node.role === "agent" ? leaveServing(ctx, led, "rke2-agent", "restart") : [],
       report: agentReport,
     },
   ],

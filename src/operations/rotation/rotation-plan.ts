@@ -16,7 +16,12 @@ export function planRotationPhases(cluster: ClusterSpec): PlannedPhase[] {
   const servers = cluster.nodes.filter((n) => n.role === "server");
   const agents = cluster.nodes.filter((n) => n.role === "agent");
   const phases: PlannedPhase[] = [
-    { id: PHASE.backup, title: "Backup", concurrency: 1, items: servers.map((n) => ({ node: n.name, role: n.role, steps: ["snapshot", "tls-backup"] })) },
+    {
+      id: PHASE.backup,
+      title: "Backup",
+      concurrency: 1,
+      items: servers.map((n) => ({ node: n.name, role: n.role, steps: ["snapshot", "tls-backup"] })),
+    },
     {
       id: PHASE.servers,
       title: "Server roll",
@@ -28,7 +33,12 @@ export function planRotationPhases(cluster: ClusterSpec): PlannedPhase[] {
     },
   ];
   if (agents.length > 0)
-    phases.push({ id: PHASE.agents, title: "Agent verification", concurrency: 1, items: agents.map((n) => ({ node: n.name, role: n.role, steps: AGENT_STEPS })) });
+    phases.push({
+      id: PHASE.agents,
+      title: "Agent verification",
+      concurrency: 1,
+      items: agents.map((n) => ({ node: n.name, role: n.role, steps: AGENT_STEPS })),
+    });
   phases.at(-1)!.items.push({ node: servers[0]!.name, role: "server", steps: ["final-health"] });
   return phases;
 }
@@ -38,14 +48,23 @@ export interface ScannedNode {
   leaves: LeafFact[];
 }
 
-export function rotationPlanText(opId: string, inv: Inventory, cluster: ClusterSpec, scans: ScannedNode[], now: Date): PlanText {
+export function rotationPlanText(
+  opId: string,
+  inv: Inventory,
+  cluster: ClusterSpec,
+  scans: ScannedNode[],
+  now: Date,
+): PlanText {
   const servers = cluster.nodes.filter((n) => n.role === "server").map((n) => n.name);
   const agents = cluster.nodes.filter((n) => n.role === "agent").map((n) => n.name);
   const worst = scans
     .flatMap((s) => s.leaves.map((l) => ({ node: s.node, l })))
     .sort((a, b) => Date.parse(a.l.notAfter) - Date.parse(b.l.notAfter))
     .slice(0, 5)
-    .map(({ node, l }) => `• ${node}: \`${l.path}\` expires ${l.notAfter.slice(0, 10)} (${daysBetween(now, l.notAfter)} days)`);
+    .map(
+      ({ node, l }) =>
+        `• ${node}: \`${l.path}\` expires ${l.notAfter.slice(0, 10)} (${daysBetween(now, l.notAfter)} days)`,
+    );
   const lines = [
     `*Phase 1 — Backup* on every server: etcd snapshot \`${snapshotName(opId)}\` (while rke2-server runs) and a tarball of server/tls.`,
     `*Phase 2 — Server roll*, one at a time, each Ready before the next: ${servers.join(" → ")}. Per server: stop, \`rke2 certificate rotate\`, start, wait for Ready and /readyz, verify every leaf renewed.`,
@@ -55,5 +74,8 @@ export function rotationPlanText(opId: string, inv: Inventory, cluster: ClusterS
     "*Worst expiries now:*",
     ...worst,
   ];
-  return { summary: `Rotate every leaf certificate of ${cluster.name}: ${servers.length} server(s), ${agents.length} agent(s).`, lines };
+  return {
+    summary: `Rotate every leaf certificate of ${cluster.name}: ${servers.length} server(s), ${agents.length} agent(s).`,
+    lines,
+  };
 }

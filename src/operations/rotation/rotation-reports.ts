@@ -13,7 +13,10 @@ export const KUBECONFIG_REMINDER =
 
 const day = (iso?: string) => (iso ? iso.slice(0, 10) : "—");
 const nodesOf = (op: OpRecord, phaseId: string, role?: string) =>
-  op.phases.find((p) => p.id === phaseId)?.items.filter((i) => !role || i.role === role).map((i) => i.node) ?? [];
+  op.phases
+    .find((p) => p.id === phaseId)
+    ?.items.filter((i) => !role || i.role === role)
+    .map((i) => i.node) ?? [];
 
 export function backupReport(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): string[] {
   return nodesOf(op, PHASE.backup).flatMap((name) => {
@@ -50,15 +53,29 @@ export function agentReport(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>
 
 /** Before/after table: earliest leaf expiry per node. */
 export function rotationCompletion(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): CompletionText {
-  const cluster = op.phases.flatMap((p) => p.items).filter((i, idx, all) => all.findIndex((j) => j.node === i.node) === idx && !i.steps.includes("final-health"));
+  const cluster = op.phases
+    .flatMap((p) => p.items)
+    .filter(
+      (i, idx, all) => all.findIndex((j) => j.node === i.node) === idx && !i.steps.includes("final-health"),
+    );
   const rows = cluster.map((i) => {
     const f = nodes.get(i.node)?.facts ?? {};
     const before = (f[F.before] as LeafFact[] | undefined) ?? [];
     const after = (f[F.after] as LeafFact[] | undefined) ?? [];
-    return [i.node, i.role, String(before.length), day(earliest(before)?.notAfter), day(earliest(after)?.notAfter), after.length === before.length && before.length > 0 ? "renewed" : "check"];
+    return [
+      i.node,
+      i.role,
+      String(before.length),
+      day(earliest(before)?.notAfter),
+      day(earliest(after)?.notAfter),
+      after.length === before.length && before.length > 0 ? "renewed" : "check",
+    ];
   });
   return {
-    table: { headers: ["node", "role", "leaves", "earliest expiry before", "earliest expiry after", "result"], rows },
+    table: {
+      headers: ["node", "role", "leaves", "earliest expiry before", "earliest expiry after", "result"],
+      rows,
+    },
     notes: ["Every node Ready and /readyz ok on every server.", KUBECONFIG_REMINDER],
   };
 }

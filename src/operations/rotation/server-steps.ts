@@ -33,11 +33,15 @@ export const stopStep: StepDef = {
   async act(ctx) {
     const cmd = systemctl("stop", "rke2-server");
     const res = await ctx.remote.run(ctx.node, cmd);
-    return res.code === 0 ? { ok: true } : { ok: false, failure: commandFailure("stop failed", cmd.line, res) };
+    return res.code === 0
+      ? { ok: true }
+      : { ok: false, failure: commandFailure("stop failed", cmd.line, res) };
   },
   async verify(ctx) {
     const state = await serviceState(ctx, "rke2-server");
-    return state === "active" ? { ok: false, failure: { message: `rke2-server still active after stop` } } : { ok: true, summary: state };
+    return state === "active"
+      ? { ok: false, failure: { message: `rke2-server still active after stop` } }
+      : { ok: true, summary: state };
   },
 };
 
@@ -56,21 +60,33 @@ export const rotateStep: StepDef = {
     if (!ctx.resumed && ctx.record.attempts === 0) return { done: false };
     const state = rotationState(await compareNow(ctx));
     const done = state === "deleted" || state === "renewed";
-    const facts = done && !ctx.facts[F.backupDir] ? { [F.backupDir]: (await findBackupDir(ctx)) ?? null } : undefined;
+    const facts =
+      done && !ctx.facts[F.backupDir] ? { [F.backupDir]: (await findBackupDir(ctx)) ?? null } : undefined;
     return { done, observed: { files: state }, facts };
   },
   async act(ctx) {
     const cmd = certificateRotate();
     const res = await ctx.remote.run(ctx.node, cmd);
     const dir = parseRotateBackupDir(`${res.stderr}\n${res.stdout}`);
-    if (res.code !== 0) return { ok: false, failure: commandFailure("certificate rotate failed", cmd.line, res), facts: dir ? { [F.backupDir]: dir } : undefined };
+    if (res.code !== 0)
+      return {
+        ok: false,
+        failure: commandFailure("certificate rotate failed", cmd.line, res),
+        facts: dir ? { [F.backupDir]: dir } : undefined,
+      };
     return { ok: true, facts: { [F.backupDir]: dir ?? (await findBackupDir(ctx)) ?? null } };
   },
   async verify(ctx) {
     const dir = ctx.facts[F.backupDir];
-    if (typeof dir !== "string") return { ok: false, failure: { message: `rotate left no tls-<unix> backup directory under ${DATA_DIR}/server` } };
+    if (typeof dir !== "string")
+      return {
+        ok: false,
+        failure: { message: `rotate left no tls-<unix> backup directory under ${DATA_DIR}/server` },
+      };
     const res = await ctx.remote.run(ctx.node, sh`test -d ${dir}`);
-    return res.code === 0 ? { ok: true, summary: `backup ${dir}` } : { ok: false, failure: { message: `backup directory ${dir} not found` } };
+    return res.code === 0
+      ? { ok: true, summary: `backup ${dir}` }
+      : { ok: false, failure: { message: `backup directory ${dir} not found` } };
   },
 };
 
@@ -87,7 +103,9 @@ export const startStep: StepDef = {
   async act(ctx) {
     const cmd = systemctl("start", "rke2-server");
     const res = await ctx.remote.run(ctx.node, cmd);
-    return res.code === 0 ? { ok: true } : { ok: false, failure: commandFailure("start failed", cmd.line, res) };
+    return res.code === 0
+      ? { ok: true }
+      : { ok: false, failure: commandFailure("start failed", cmd.line, res) };
   },
   async verify() {
     // rke2-server is Type=notify: start returns 0 only once the unit is up. Readiness (Ready,
@@ -102,10 +120,20 @@ export const waitReadyStep = readOnlyStep({
   title: "wait for Ready and /readyz",
   async verify(ctx) {
     const o = ctx.inventory.operations;
-    const r = await pollUntil(ctx.clock, { timeoutMs: o.nodeReadyTimeoutSeconds * 1000, intervalMs: o.pollIntervalSeconds * 1000, signal: ctx.signal }, () =>
-      probeNode(ctx.remote, ctx.node),
+    const r = await pollUntil(
+      ctx.clock,
+      {
+        timeoutMs: o.nodeReadyTimeoutSeconds * 1000,
+        intervalMs: o.pollIntervalSeconds * 1000,
+        signal: ctx.signal,
+      },
+      () => probeNode(ctx.remote, ctx.node),
     );
-    if (!r.ok) return { ok: false, failure: { message: `${ctx.node.name} not ready within ${o.nodeReadyTimeoutSeconds} s: ${r.why}` } };
+    if (!r.ok)
+      return {
+        ok: false,
+        failure: { message: `${ctx.node.name} not ready within ${o.nodeReadyTimeoutSeconds} s: ${r.why}` },
+      };
     return { ok: true, summary: `${r.why} after ${(r.waitedMs / 1000).toFixed(1)} s` };
   },
 });
@@ -120,11 +148,24 @@ export const verifyCertsStep = readOnlyStep({
     if (!judged.ok) return judged;
     const cmd = certificateCheckTable();
     const res = await ctx.remote.run(ctx.node, cmd);
-    if (res.code !== 0) return { ok: false, failure: commandFailure("certificate check failed", cmd.line, res) };
+    if (res.code !== 0)
+      return { ok: false, failure: commandFailure("certificate check failed", cmd.line, res) };
     const rows = parseCheckTable(res.stdout);
     const bad = rows.filter((r) => r.status === "EXPIRED" || r.status === "NOT YET VALID");
-    if (bad.length > 0) return { ok: false, failure: { message: `certificate check reports ${bad.map((r) => `${r.filename} ${r.status}`).join(", ")}` } };
-    const warn = rows.filter((r) => r.status === "WARNING" && !r.usages.includes("CertSign")).map((r) => `certificate check: ${r.filename} WARNING (${r.residual.trim()} left)`);
-    return { ...judged, warnings: [...(judged.warnings ?? []), ...warn], summary: `${judged.summary}; certificate check: ${rows.length} rows, none expired` };
+    if (bad.length > 0)
+      return {
+        ok: false,
+        failure: {
+          message: `certificate check reports ${bad.map((r) => `${r.filename} ${r.status}`).join(", ")}`,
+        },
+      };
+    const warn = rows
+      .filter((r) => r.status === "WARNING" && !r.usages.includes("CertSign"))
+      .map((r) => `certificate check: ${r.filename} WARNING (${r.residual.trim()} left)`);
+    return {
+      ...judged,
+      warnings: [...(judged.warnings ?? []), ...warn],
+      summary: `${judged.summary}; certificate check: ${rows.length} rows, none expired`,
+    };
   },
 });

@@ -8,7 +8,12 @@ import { auditOf, type ServiceDeps } from "./service-deps.js";
  * Apply a transition with compare-and-set on the record version. Two approvers clicking at once
  * both compute "approve"; exactly one CAS wins, the other re-reads and is told it is out of date.
  */
-async function transact(d: ServiceDeps, opId: string, by: string, compute: (op: OpRecord) => Transition): Promise<Outcome> {
+async function transact(
+  d: ServiceDeps,
+  opId: string,
+  by: string,
+  compute: (op: OpRecord) => Transition,
+): Promise<Outcome> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const op = await d.ledger.get(opId);
     if (!op) return { ok: false, message: `No operation ${opId}.` };
@@ -16,8 +21,17 @@ async function transact(d: ServiceDeps, opId: string, by: string, compute: (op: 
     const now = d.clock.now();
     if (!tr.ok) {
       // An expired gate is closed by whoever notices first (click, expiry job or sweeper).
-      if (tr.next && !(await d.ledger.casOp(op, tr.next, auditOf(now, "decision", "approval expired"), "release"))) continue;
-      if (tr.next) await announce(d, tr.next, `${opId} expired: no decision within ${d.policy.expireAfterMinutes} minutes. Nothing further was changed.`);
+      if (
+        tr.next &&
+        !(await d.ledger.casOp(op, tr.next, auditOf(now, "decision", "approval expired"), "release"))
+      )
+        continue;
+      if (tr.next)
+        await announce(
+          d,
+          tr.next,
+          `${opId} expired: no decision within ${d.policy.expireAfterMinutes} minutes. Nothing further was changed.`,
+        );
       return { ok: false, operationId: opId, message: tr.message };
     }
     if (tr.next === op) return { ok: true, operationId: opId, message: tr.message };
@@ -36,8 +50,16 @@ async function announce(d: ServiceDeps, op: OpRecord, text: string): Promise<voi
   await d.notifier.updateMain(op, await d.ledger.nodes(op.id));
 }
 
-export function decideOperation(d: ServiceDeps, opId: string, action: DecisionAction, token: string, by: CommandRequester): Promise<Outcome> {
-  return transact(d, opId, by.userId, (op) => applyDecision(op, action, token, by.userId, d.clock.now(), d.policy));
+export function decideOperation(
+  d: ServiceDeps,
+  opId: string,
+  action: DecisionAction,
+  token: string,
+  by: CommandRequester,
+): Promise<Outcome> {
+  return transact(d, opId, by.userId, (op) =>
+    applyDecision(op, action, token, by.userId, d.clock.now(), d.policy),
+  );
 }
 
 export function cancelOperation(d: ServiceDeps, opId: string, by: CommandRequester): Promise<Outcome> {
@@ -56,7 +78,11 @@ export async function expireOperation(d: ServiceDeps, opId: string, token: strin
     const next = expireIfDue(op, now);
     if (!next) return Math.max(1, Date.parse(op.gate.expiresAt) - now.getTime());
     if (!(await d.ledger.casOp(op, next, auditOf(now, "decision", "approval expired"), "release"))) continue;
-    await announce(d, { ...next, version: op.version + 1 }, `${opId} expired: no decision within ${d.policy.expireAfterMinutes} minutes. Nothing further was changed.`);
+    await announce(
+      d,
+      { ...next, version: op.version + 1 },
+      `${opId} expired: no decision within ${d.policy.expireAfterMinutes} minutes. Nothing further was changed.`,
+    );
     return 0;
   }
   return 0;

@@ -3,7 +3,8 @@ import type { AuditEntry, OpRecord } from "../engine/records.js";
 import { progressLines, statusLine } from "../view/operation-view.js";
 import type { ServiceDeps } from "./service-deps.js";
 
-const auditLine = (e: AuditEntry) => `\`${e.at.slice(11, 19)}\` ${e.by ? `<@${e.by}> ` : ""}${e.node ? `${e.node}: ` : ""}${e.text}`;
+const auditLine = (e: AuditEntry) =>
+  `\`${e.at.slice(11, 19)}\` ${e.by ? `<@${e.by}> ` : ""}${e.node ? `${e.node}: ` : ""}${e.text}`;
 
 /** `/rke2 status [cluster]`: the active operation with per-node progress and its latest audit entries. */
 export async function operationStatus(d: ServiceDeps, cluster?: string): Promise<Outcome> {
@@ -16,11 +17,15 @@ export async function operationStatus(d: ServiceDeps, cluster?: string): Promise
     const active = ops.find((o) => !o.finishedAt);
     if (!active) {
       const last = ops[0];
-      out.push(`*${c.name}*: no operation in progress${last ? `; last: ${last.id} (${last.kind}) ${statusLine(last)}` : ""}.`);
+      out.push(
+        `*${c.name}*: no operation in progress${last ? `; last: ${last.id} (${last.kind}) ${statusLine(last)}` : ""}.`,
+      );
       continue;
     }
     const [nodes, audit] = await Promise.all([d.ledger.nodes(active.id), d.ledger.audit(active.id, 8)]);
-    out.push(`*${c.name}*: ${active.id} (${active.kind}, requested by <@${active.requestedBy.userId}>) ${statusLine(active)}`);
+    out.push(
+      `*${c.name}*: ${active.id} (${active.kind}, requested by <@${active.requestedBy.userId}>) ${statusLine(active)}`,
+    );
     out.push(...progressLines(active, nodes).map((l) => `• ${l}`), ...audit.map(auditLine));
   }
   return { ok: true, message: out.join("\n") };

@@ -23,34 +23,80 @@ function plannedNodes(phases: PlannedPhase[], at: string): NodeLedger[] {
  * `/rke2 <kind> <cluster>`: take the cluster lock (TTL while the preflight runs), run the
  * read-only preflight, then post one operation message with the plan and Approve/Reject.
  */
-export async function requestOperation(d: ServiceDeps, kind: OperationKind, clusterName: string, args: string[], by: CommandRequester): Promise<Outcome> {
+export async function requestOperation(
+  d: ServiceDeps,
+  kind: OperationKind,
+  clusterName: string,
+  args: string[],
+  by: CommandRequester,
+): Promise<Outcome> {
   const def = d.definitions.get(kind);
   if (!def) return { ok: false, message: `\`${kind}\` is not available yet.` };
   const cluster = findCluster(d.inventory, clusterName);
-  if (!cluster) return { ok: false, message: `Unknown cluster \`${clusterName}\`. Known: ${d.inventory.clusters.map((c) => c.name).join(", ")}.` };
+  if (!cluster)
+    return {
+      ok: false,
+      message: `Unknown cluster \`${clusterName}\`. Known: ${d.inventory.clusters.map((c) => c.name).join(", ")}.`,
+    };
   const parsed = def.parseArgs(args);
   if (!parsed.ok) return { ok: false, message: parsed.message };
 
   const id = d.newOpId(kind);
   const lock = await d.ledger.acquireClusterLock(cluster.name, id, d.preflightLockTtlMs);
-  if (!lock.ok) return { ok: false, message: `Operation ${lock.holder} is in progress on ${cluster.name}; see \`/rke2 status ${cluster.name}\`.` };
+  if (!lock.ok)
+    return {
+      ok: false,
+      message: `Operation ${lock.holder} is in progress on ${cluster.name}; see \`/rke2 status ${cluster.name}\`.`,
+    };
   const now = d.clock.now();
   const created: OpRecord = {
-    id, kind, cluster: cluster.name, channel: cluster.channel, requestedBy: by, requestedAt: now.toISOString(), params: parsed.params,
-    plan: { summary: "preflight running", lines: [] }, phases: [], status: "preflight", phase: 0, runSeq: 0, version: 0, lock: lock.lock,
-    phaseTimes: [], decisions: [],
+    id,
+    kind,
+    cluster: cluster.name,
+    channel: cluster.channel,
+    requestedBy: by,
+    requestedAt: now.toISOString(),
+    params: parsed.params,
+    plan: { summary: "preflight running", lines: [] },
+    phases: [],
+    status: "preflight",
+    phase: 0,
+    runSeq: 0,
+    version: 0,
+    lock: lock.lock,
+    phaseTimes: [],
+    decisions: [],
   };
-  await d.ledger.create(created, [], auditOf(now, "request", `${def.title} of ${cluster.name} requested`, by.userId));
+  await d.ledger.create(
+    created,
+    [],
+    auditOf(now, "request", `${def.title} of ${cluster.name} requested`, by.userId),
+  );
   let op = (await d.ledger.get(id))!;
   const log = d.logger.child({ op: id, cluster: cluster.name });
 
   const remote = createRemoteAccess({
-    executor: d.executor, cluster, clock: d.clock, log, commandTimeoutMs: d.commandTimeoutMs,
-    policy: { renewalWindowDays: d.inventory.report.renewalWindowDays, alertDays: d.inventory.report.alertDays },
+    executor: d.executor,
+    cluster,
+    clock: d.clock,
+    log,
+    commandTimeoutMs: d.commandTimeoutMs,
+    policy: {
+      renewalWindowDays: d.inventory.report.renewalWindowDays,
+      alertDays: d.inventory.report.alertDays,
+    },
   });
   let pre: PreflightResult;
   try {
-    pre = await def.preflight({ opId: id, inventory: d.inventory, cluster, params: parsed.params, remote, clock: d.clock, log });
+    pre = await def.preflight({
+      opId: id,
+      inventory: d.inventory,
+      cluster,
+      params: parsed.params,
+      remote,
+      clock: d.clock,
+      log,
+    });
   } catch (e) {
     pre = { ok: false, problems: [`preflight error: ${(e as Error).message}`] };
   } finally {
@@ -59,24 +105,54 @@ export async function requestOperation(d: ServiceDeps, kind: OperationKind, clus
 
   const at = d.clock.now();
   if (!pre.ok) {
-    const failed: OpRecord = { ...op, status: "preflight-failed", preflightProblems: pre.problems, finishedAt: at.toISOString() };
-    await d.ledger.casOp(op, failed, auditOf(at, "status", `preflight failed: ${pre.problems.join("; ")}`), "release");
+    const failed: OpRecord = {
+      ...op,
+      status: "preflight-failed",
+      preflightProblems: pre.problems,
+      finishedAt: at.toISOString(),
+    };
+    await d.ledger.casOp(
+      op,
+      failed,
+      auditOf(at, "status", `preflight failed: ${pre.problems.join("; ")}`),
+      "release",
+    );
     try {
       const posted = await d.notifier.postMain(failed, new Map());
       await patchOp(d.ledger, id, (o) => ({ ...o, message: posted }));
     } catch (e) {
       log.warn({ err: (e as Error).message }, "could not post the preflight failure");
     }
-    return { ok: false, operationId: id, message: `Preflight of ${id} failed, nothing was changed:\n${pre.problems.map((p) => `• ${p}`).join("\n")}` };
+    return {
+      ok: false,
+      operationId: id,
+      message: `Preflight of ${id} failed, nothing was changed:\n${pre.problems.map((p) => `• ${p}`).join("\n")}`,
+    };
   }
 
   const token = d.newToken();
   const ready: OpRecord = {
-    ...op, status: "awaiting-approval", plan: pre.plan, phases: pre.phases, params: { ...parsed.params, ...pre.params },
-    phaseTimes: pre.phases.map(() => ({})), gate: openGate("approval", 0, token, at, d.policy),
+    ...op,
+    status: "awaiting-approval",
+    plan: pre.plan,
+    phases: pre.phases,
+    params: { ...parsed.params, ...pre.params },
+    phaseTimes: pre.phases.map(() => ({})),
+    gate: openGate("approval", 0, token, at, d.policy),
   };
-  const nodes = plannedNodes(pre.phases, at.toISOString()).map((n) => ({ ...n, facts: { ...n.facts, ...(pre.facts?.[n.node] ?? {}) } }));
-  if (!(await d.ledger.casOp(op, ready, auditOf(at, "status", "preflight passed; waiting for approval"), "persist", nodes)))
+  const nodes = plannedNodes(pre.phases, at.toISOString()).map((n) => ({
+    ...n,
+    facts: { ...n.facts, ...(pre.facts?.[n.node] ?? {}) },
+  }));
+  if (
+    !(await d.ledger.casOp(
+      op,
+      ready,
+      auditOf(at, "status", "preflight passed; waiting for approval"),
+      "persist",
+      nodes,
+    ))
+  )
     return { ok: false, operationId: id, message: `${id} was cancelled during its preflight.` };
   op = { ...ready, version: op.version + 1 };
 
@@ -85,10 +161,23 @@ export async function requestOperation(d: ServiceDeps, kind: OperationKind, clus
     posted = await d.notifier.postMain(op, new Map(nodes.map((n) => [n.node, n])));
   } catch (e) {
     const cancelled: OpRecord = { ...op, status: "cancelled", finishedAt: d.clock.now().toISOString() };
-    await d.ledger.casOp(op, cancelled, auditOf(d.clock.now(), "status", `could not post the plan: ${(e as Error).message}`), "release");
-    return { ok: false, operationId: id, message: `Could not post the plan of ${id} in <#${cluster.channel}>: ${(e as Error).message}` };
+    await d.ledger.casOp(
+      op,
+      cancelled,
+      auditOf(d.clock.now(), "status", `could not post the plan: ${(e as Error).message}`),
+      "release",
+    );
+    return {
+      ok: false,
+      operationId: id,
+      message: `Could not post the plan of ${id} in <#${cluster.channel}>: ${(e as Error).message}`,
+    };
   }
   await patchOp(d.ledger, id, (o) => ({ ...o, message: posted }));
   await d.scheduler.scheduleExpiry(id, token, new Date(Date.parse(op.gate!.expiresAt)));
-  return { ok: true, operationId: id, message: `Plan for ${id} posted in <#${cluster.channel}>; it needs an approval from ${d.policy.approvers.map((a) => `<@${a}>`).join(", ") || "an approver"}.` };
+  return {
+    ok: true,
+    operationId: id,
+    message: `Plan for ${id} posted in <#${cluster.channel}>; it needs an approval from ${d.policy.approvers.map((a) => `<@${a}>`).join(", ") || "an approver"}.`,
+  };
 }

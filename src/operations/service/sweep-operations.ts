@@ -7,15 +7,27 @@ import { auditOf, type ServiceDeps } from "./service-deps.js";
  * operations whose run job went missing, expires gates whose expiry job was lost, and closes
  * operations whose preflight died with its process (their lock has expired by TTL already).
  */
-export async function sweepOperations(d: ServiceDeps, ensureRun: (opId: string, runSeq: number, version: number) => Promise<void>): Promise<void> {
+export async function sweepOperations(
+  d: ServiceDeps,
+  ensureRun: (opId: string, runSeq: number, version: number) => Promise<void>,
+): Promise<void> {
   for (const id of await d.ledger.activeOps()) {
     const op = await d.ledger.get(id);
     if (!op || isTerminal(op.status)) continue;
     if (op.status === "running") await ensureRun(op.id, op.runSeq, op.version);
-    else if (op.gate && (op.status === "awaiting-approval" || op.status === "halted")) await expireOperation(d, op.id, op.gate.token);
-    else if (op.status === "preflight" && d.clock.now().getTime() - Date.parse(op.requestedAt) > d.preflightLockTtlMs) {
+    else if (op.gate && (op.status === "awaiting-approval" || op.status === "halted"))
+      await expireOperation(d, op.id, op.gate.token);
+    else if (
+      op.status === "preflight" &&
+      d.clock.now().getTime() - Date.parse(op.requestedAt) > d.preflightLockTtlMs
+    ) {
       const now = d.clock.now();
-      await d.ledger.casOp(op, { ...op, status: "cancelled", finishedAt: now.toISOString() }, auditOf(now, "status", "preflight abandoned (process stopped)"), "release");
+      await d.ledger.casOp(
+        op,
+        { ...op, status: "cancelled", finishedAt: now.toISOString() },
+        auditOf(now, "status", "preflight abandoned (process stopped)"),
+        "release",
+      );
     }
   }
 }

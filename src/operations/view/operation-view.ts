@@ -1,4 +1,11 @@
-import { isTerminal, stepKey, type FailureInfo, type NodeLedger, type OpRecord, type PlanText } from "../engine/records.js";
+import {
+  isTerminal,
+  stepKey,
+  type FailureInfo,
+  type NodeLedger,
+  type OpRecord,
+  type PlanText,
+} from "../engine/records.js";
 
 export type PhaseMark = "pending" | "awaiting" | "running" | "done" | "failed" | "stopped";
 
@@ -28,7 +35,9 @@ export function progressLines(op: OpRecord, nodes: ReadonlyMap<string, NodeLedge
   if (!phase) return [];
   return phase.items.map((item) => {
     const led = nodes.get(item.node);
-    const marks = item.steps.map((s) => `${STEP_MARK[led?.steps[stepKey(phase.id, s)]?.state ?? "planned"]} ${s}`);
+    const marks = item.steps.map(
+      (s) => `${STEP_MARK[led?.steps[stepKey(phase.id, s)]?.state ?? "planned"]} ${s}`,
+    );
     return `${item.node}: ${marks.join("  ")}`;
   });
 }
@@ -65,7 +74,11 @@ function phaseMark(op: OpRecord, i: number): PhaseMark {
   return isTerminal(op.status) && op.status !== "completed" ? "stopped" : "pending";
 }
 
-export function buildOperationView(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>, title: string): OperationView {
+export function buildOperationView(
+  op: OpRecord,
+  nodes: ReadonlyMap<string, NodeLedger>,
+  title: string,
+): OperationView {
   return {
     id: op.id,
     title,
@@ -77,7 +90,16 @@ export function buildOperationView(op: OpRecord, nodes: ReadonlyMap<string, Node
     plan: op.plan,
     phases: op.phases.map((p, i) => ({ title: p.title, mark: phaseMark(op, i) })),
     progress: op.status === "running" || op.status === "halted" ? progressLines(op, nodes) : [],
-    ...(op.gate ? { gate: { kind: op.gate.kind, token: op.gate.token, phaseTitle: op.phases[op.gate.phase]?.title ?? "", expiresAt: op.gate.expiresAt } } : {}),
+    ...(op.gate
+      ? {
+          gate: {
+            kind: op.gate.kind,
+            token: op.gate.token,
+            phaseTitle: op.phases[op.gate.phase]?.title ?? "",
+            expiresAt: op.gate.expiresAt,
+          },
+        }
+      : {}),
     ...(op.status === "halted" && op.failure ? { failure: op.failure } : {}),
     ...(op.preflightProblems ? { preflightProblems: op.preflightProblems } : {}),
     cancellable: op.status === "running" && !op.cancelRequested,

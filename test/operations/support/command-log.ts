@@ -9,7 +9,10 @@ export function find(log: CommandLogEntry[], node: string | undefined, re: RegEx
 
 export function one(log: CommandLogEntry[], node: string, re: RegExp): CommandLogEntry {
   const hits = find(log, node, re);
-  if (hits.length !== 1) throw new Error(`expected exactly one ${re} on ${node}, got ${hits.length}: ${hits.map(cmd).join(" | ")}`);
+  if (hits.length !== 1)
+    throw new Error(
+      `expected exactly one ${re} on ${node}, got ${hits.length}: ${hits.map(cmd).join(" | ")}`,
+    );
   return hits[0]!;
 }
 

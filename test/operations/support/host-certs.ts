@@ -20,7 +20,12 @@ export function hostLeaves(n: SimNode): Map<string, HostLeaf> {
         if (!/^tls-\d+$/.test(f) && f !== "bin") walk(p);
       } else if (f.endsWith(".crt")) {
         const leaf = readBundle(p)[0];
-        if (leaf && !leaf.usages.includes("CertSign")) out.set(relative(n.dataDir, p), { serial: leaf.serial, notBefore: leaf.notBefore, notAfter: leaf.notAfter });
+        if (leaf && !leaf.usages.includes("CertSign"))
+          out.set(relative(n.dataDir, p), {
+            serial: leaf.serial,
+            notBefore: leaf.notBefore,
+            notAfter: leaf.notAfter,
+          });
       }
     }
   };

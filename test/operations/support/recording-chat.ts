@@ -16,7 +16,10 @@ export interface ChatCall {
 export class RecordingChat implements ChatPort {
   private seq = 0;
   private readonly mem: ChatCall[] = [];
-  constructor(private readonly file?: string, private readonly tsBase = `${Date.now()}`) {}
+  constructor(
+    private readonly file?: string,
+    private readonly tsBase = `${Date.now()}`,
+  ) {}
 
   private add(c: ChatCall): void {
     if (this.file) appendFileSync(this.file, JSON.stringify(c) + "\n");
@@ -25,7 +28,10 @@ export class RecordingChat implements ChatPort {
   calls(): ChatCall[] {
     if (!this.file) return [...this.mem];
     if (!existsSync(this.file)) return [];
-    return readFileSync(this.file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as ChatCall);
+    return readFileSync(this.file, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as ChatCall);
   }
   async post(channel: string, msg: ChatMessage, opts?: { threadTs?: string }): Promise<PostedMessage> {
     const ts = `${this.tsBase}.${String(++this.seq).padStart(6, "0")}${process.pid}`;
@@ -39,23 +45,35 @@ export class RecordingChat implements ChatPort {
     this.add({ kind: "ephemeral", channel, ts: "", msg });
   }
   async respond(_url: string, _msg: ChatMessage): Promise<void> {}
-  async uploadFile(_channel: string, _file: { filename: string; content: string; title?: string; threadTs?: string }): Promise<void> {}
+  async uploadFile(
+    _channel: string,
+    _file: { filename: string; content: string; title?: string; threadTs?: string },
+  ): Promise<void> {}
 
   /** Latest content of a top-level message (post, then its updates). */
   latest(ts: string): ChatMessage | undefined {
-    return this.calls().filter((c) => c.ts === ts && c.kind !== "ephemeral" && !c.threadTs).at(-1)?.msg;
+    return this.calls()
+      .filter((c) => c.ts === ts && c.kind !== "ephemeral" && !c.threadTs)
+      .at(-1)?.msg;
   }
   thread(ts: string): ChatMessage[] {
-    return this.calls().filter((c) => c.threadTs === ts).map((c) => c.msg);
+    return this.calls()
+      .filter((c) => c.threadTs === ts)
+      .map((c) => c.msg);
   }
 }
 
 /** Buttons of a rendered message: action_id → parsed value. */
 export function buttonsOf(msg: ChatMessage | undefined): Map<string, { op: string; token: string }> {
   const out = new Map<string, { op: string; token: string }>();
-  for (const b of (msg?.blocks ?? []) as Array<{ type: string; elements?: Array<{ action_id?: string; value?: string }> }>)
-    if (b.type === "actions") for (const e of b.elements ?? []) if (e.action_id && e.value) out.set(e.action_id, JSON.parse(e.value));
+  for (const b of (msg?.blocks ?? []) as Array<{
+    type: string;
+    elements?: Array<{ action_id?: string; value?: string }>;
+  }>)
+    if (b.type === "actions")
+      for (const e of b.elements ?? []) if (e.action_id && e.value) out.set(e.action_id, JSON.parse(e.value));
   return out;
 }
 
-export const textOf = (msg: ChatMessage | undefined): string => JSON.stringify(msg?.blocks ?? []) + (msg?.text ?? "");
+export const textOf = (msg: ChatMessage | undefined): string =>
+  JSON.stringify(msg?.blocks ?? []) + (msg?.text ?? "");

@@ -17,7 +17,10 @@ export class SupervisedWorker {
   constructor(private readonly env: Record<string, string>) {}
 
   async start(): Promise<void> {
-    const child = spawn(TSX, [ENTRY], { env: { ...process.env, ...this.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(TSX, [ENTRY], {
+      env: { ...process.env, ...this.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     this.child = child;
     child.stderr!.on("data", (b: Buffer) => this.stderr.push(b.toString()));
     child.on("exit", (_code, signal) => {
