@@ -12,12 +12,15 @@ describe.skipIf(!avail.ok)("rotation failure handling", () => {
   let h: Harness;
 
   beforeAll(async () => {
-    sim = await startSimCluster({ name: "rotfail", nodes: standardNodes(3, 2) });
+    const nodes = standardNodes(3, 2);
+    nodes[2]!.certs = { leafDays: 50 }; // cp-3 starts close to expiry (for the short-lifetime warning)
+    sim = await startSimCluster({ name: "rotfail", nodes });
   });
   afterEach(async () => {
     await h?.close();
     for (const n of sim.nodes)
-      for (const k of ["rotate-fail", "start-leaves-unchanged", "start-fail"]) sim.setKnob(n.name, k, null);
+      for (const k of ["rotate-fail", "start-leaves-unchanged", "start-fail", "cert-expiration-days"])
+        sim.setKnob(n.name, k, null);
   });
   afterAll(async () => {
     await sim?.stop();
@@ -35,11 +38,14 @@ describe.skipIf(!avail.ok)("rotation failure handling", () => {
   }
 
   it(
-    "rotate fails on cp-2: halts, cp-3 untouched, cp-2 serving; Retry after the fix completes",
+    "rotate fails on cp-2: halts, cp-3 untouched, cp-2 serving; Retry after the fix completes (short-lived renewal only warns)",
     { timeout: 240_000 },
     async () => {
       h = await createHarness(sim, inject("redisUrl"));
       sim.setKnob("cp-2", "rotate-fail", "1");
+      // cp-3 re-issues 100-day leaves (CATTLE_NEW_SIGNED_CERT_EXPIRATION_DAYS): later than its 50-day
+      // leaves, so renewed, but inside the 120-day window: a warning, not a failure.
+      sim.setKnob("cp-3", "cert-expiration-days", "100");
       const { id, t1 } = await toServerRoll();
       const halted = await h.waitFor(id, (o) => o.status === "halted");
       expect(halted.failure).toMatchObject({
@@ -67,7 +73,9 @@ describe.skipIf(!avail.ok)("rotation failure handling", () => {
       sim.setKnob("cp-2", "rotate-fail", null);
       const t2 = Date.now();
       expect((await h.click(id, "retry", APPROVERS[1])).ok).toBe(true);
-      await h.waitFor(id, atGate(2));
+      const gate2 = await h.waitFor(id, atGate(2));
+      const report = h.chat.thread(gate2.message!.ts).map(textOf).join("\n");
+      expect(report).toMatch(/cp-3.*within the 120-day renewal window/);
       const after = sim.commandLog().filter((e) => e.t >= t2);
       expect(find(after, "cp-1", MUTATING).map(cmd)).toEqual([]); // cp-1 is done: never touched again
       expect(find(after, "cp-2", ROTATE).filter((e) => e.exitCode === 0)).toHaveLength(1);
