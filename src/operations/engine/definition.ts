@@ -93,6 +93,8 @@ export interface StepDef {
   retryFrom?: string;
   /** Only reads the node (waits, verifications): no intent is recorded, verify() does the work. */
   readOnly?: boolean;
+  /** Acting interrupts the node's service or workloads (stop, restart, drain): application checks follow it. */
+  disruptive?: boolean;
 }
 
 /** A step that changes nothing on the node: verify() is all it does. */

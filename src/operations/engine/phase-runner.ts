@@ -176,7 +176,13 @@ async function runItem(
   }
   if (state(AFTER_NODE) !== "done") {
     const check = d.hooks.afterNode
-      ? await d.hooks.afterNode({ op, cluster: d.cluster, node, phaseId: phase.id })
+      ? await d.hooks.afterNode({
+          op,
+          cluster: d.cluster,
+          node,
+          phaseId: phase.id,
+          disrupted: item.steps.some((s) => def.steps[s]?.disruptive === true),
+        })
       : { ok: true as const };
     if (!check.ok) {
       ledger.steps[stepKey(phase.id, AFTER_NODE)] = {

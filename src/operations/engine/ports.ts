@@ -91,6 +91,8 @@ export interface EngineHooks {
     cluster: ClusterSpec;
     node: NodeSpec;
     phaseId: string;
+    /** The node's item had a disruptive step (the node went down or was drained and is now back). */
+    disrupted: boolean;
   }): Promise<{ ok: true } | { ok: false; message: string }>;
   probe?(point: string): void | Promise<void>;
 }

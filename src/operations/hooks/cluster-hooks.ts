@@ -32,8 +32,9 @@ export function clusterHooks(opts: { fetch?: FetchLike; probe?: EngineHooks["pro
       const closed = outsideWindow(cluster.maintenanceWindows, now);
       return closed ? { ok: false, notBefore: closed.opensAt, reason: closed.reason } : { ok: true };
     },
-    async afterNode({ cluster, node }) {
-      if (cluster.appChecks.length === 0) return { ok: true };
+    async afterNode({ cluster, node, disrupted }) {
+      // Only after a node that went down (or was drained) and came back: reads and backups do not count.
+      if (!disrupted || cluster.appChecks.length === 0) return { ok: true };
       const failed = (await runAppChecks(cluster.appChecks, opts.fetch)).filter((r) => !r.ok);
       if (failed.length === 0) return { ok: true };
       const what = failed.map((f) => `${f.name} (${f.url}): ${f.error}`).join("; ");

@@ -41,6 +41,7 @@ export const awaitRenewalStep = readOnlyStep({
 export const restartAgentStep: StepDef = {
   id: "restart",
   title: "restart rke2-agent",
+  disruptive: true,
   retryFrom: "restart",
   async check(ctx) {
     // await-renewal has just looked; read again only when this step ran before (crash, Retry).

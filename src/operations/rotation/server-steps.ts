@@ -23,6 +23,7 @@ async function findBackupDir(ctx: StepContext): Promise<string | undefined> {
 export const stopStep: StepDef = {
   id: "stop",
   title: "stop rke2-server",
+  disruptive: true,
   retryFrom: "stop",
   async check(ctx) {
     // `systemctl stop` is idempotent; the read only matters after a crash or a dropped connection.

@@ -76,6 +76,7 @@ async function explainBlockedDrain(ctx: StepContext): Promise<string | undefined
 export const drainStep: StepDef = {
   id: "drain",
   title: "kubectl drain",
+  disruptive: true,
   retryFrom: "cordon",
   check: async () => ({ done: false }),
   async act(ctx) {

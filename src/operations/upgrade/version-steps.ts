@@ -59,6 +59,7 @@ export function restartStep(role: Role): StepDef {
   const svc = serviceName(role);
   return {
     id: "restart",
+    disruptive: true,
     title: `restart ${svc}`,
     retryFrom: retryFrom(role),
     async check(ctx) {
