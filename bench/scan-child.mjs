@@ -13,4 +13,5 @@ const wallMs = performance.now() - started;
 const nodes = scans.flatMap((s) => s.nodes);
 const failed = nodes.filter((n) => !n.ok).length;
 const certs = nodes.reduce((a, n) => a + (n.ok ? n.certs.length : 0), 0);
-console.log(JSON.stringify({ wallMs, maxRssMb: process.resourceUsage().maxRSS / 1024, nodes: nodes.length, failed, certs }));
+const cpu = process.cpuUsage();
+console.log(JSON.stringify({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, nodes: nodes.length, failed, certs }));

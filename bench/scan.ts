@@ -37,7 +37,7 @@ export async function benchScan(): Promise<string[]> {
         "-i", sim.clientKeyPath, "-p", String(port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
         "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "KexAlgorithms=curve25519-sha256", "root@127.0.0.1", remote,
       ];
-      const bot = [] as Array<{ wallMs: number; maxRssMb: number; failed: number; certs: number }>;
+      const bot = [] as Array<{ wallMs: number; cpuMs: number; maxRssMb: number; failed: number; certs: number }>;
       const seq: number[] = [];
       const par: number[] = [];
       for (let r = 0; r < runs; r++) {
@@ -53,8 +53,9 @@ export async function benchScan(): Promise<string[]> {
       const s = median(seq);
       const p = median(par);
       const rss = Math.max(...bot.map((x) => x.maxRssMb));
+      const cpuPerNode = median(bot.map((x) => x.cpuMs)) / n;
       lines.push(
-        `scan N=${n}: bot ${b.toFixed(0)} ms (${((n / b) * 1000).toFixed(1)} nodes/s, ${bot[0]!.certs} certs parsed, peak RSS ${rss.toFixed(0)} MB) | ` +
+        `scan N=${n}: bot ${b.toFixed(0)} ms (${((n / b) * 1000).toFixed(1)} nodes/s, ${bot[0]!.certs} certs parsed, peak RSS ${rss.toFixed(0)} MB, bot CPU ${cpuPerNode.toFixed(0)} ms/node incl. start-up) | ` +
           `ssh sequential ${s.toFixed(0)} ms (${((n / s) * 1000).toFixed(1)} nodes/s) | ssh xargs -P 10 ${p.toFixed(0)} ms (${((n / p) * 1000).toFixed(1)} nodes/s) | ` +
           `speed-up vs sequential ${(s / b).toFixed(1)}x, vs parallel OpenSSH ${(p / b).toFixed(2)}x (median of ${runs})`,
       );
