@@ -1,34 +1,25 @@
 import { readOnlyStep } from "../engine/definition.js";
 import { readNodeStatuses, readyzOn } from "./cluster-health.js";
-import { pollUntil } from "./poll.js";
+import { pollForReadiness } from "./poll.js";
 
 /** Last step of an operation: every inventory node Ready and /readyz ok on every server. */
 export const finalHealthStep = readOnlyStep({
   id: "final-health",
   title: "cluster health",
   async verify(ctx) {
-    const o = ctx.inventory.operations;
-    const r = await pollUntil(
-      ctx.clock,
-      {
-        timeoutMs: o.nodeReadyTimeoutSeconds * 1000,
-        intervalMs: o.pollIntervalSeconds * 1000,
-        signal: ctx.signal,
-      },
-      async () => {
-        const st = await readNodeStatuses(ctx.remote);
-        if ("error" in st) return { ok: false, why: st.error };
-        const notReady = ctx.cluster.nodes
-          .filter((n) => !st.nodes.find((s) => s.name === n.name && s.ready))
-          .map((n) => n.name);
-        if (notReady.length) return { ok: false, why: `not Ready: ${notReady.join(", ")}` };
-        for (const s of ctx.cluster.nodes.filter((n) => n.role === "server")) {
-          const rz = await readyzOn(ctx.remote, s);
-          if (!rz.ok) return { ok: false, why: `/readyz on ${s.name}: ${rz.failed.join(", ")}` };
-        }
-        return { ok: true, why: `all ${ctx.cluster.nodes.length} nodes Ready, /readyz ok on every server` };
-      },
-    );
+    const r = await pollForReadiness(ctx, async () => {
+      const st = await readNodeStatuses(ctx.remote);
+      if ("error" in st) return { ok: false, why: st.error };
+      const notReady = ctx.cluster.nodes
+        .filter((n) => !st.nodes.find((s) => s.name === n.name && s.ready))
+        .map((n) => n.name);
+      if (notReady.length) return { ok: false, why: `not Ready: ${notReady.join(", ")}` };
+      for (const s of ctx.cluster.nodes.filter((n) => n.role === "server")) {
+        const rz = await readyzOn(ctx.remote, s);
+        if (!rz.ok) return { ok: false, why: `/readyz on ${s.name}: ${rz.failed.join(", ")}` };
+      }
+      return { ok: true, why: `all ${ctx.cluster.nodes.length} nodes Ready, /readyz ok on every server` };
+    });
     return r.ok ? { ok: true, summary: r.why } : { ok: false, failure: { message: r.why } };
   },
 });

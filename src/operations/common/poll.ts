@@ -23,3 +23,24 @@ export async function pollUntil(
     await clock.sleep(Math.min(o.intervalMs, Math.max(0, o.timeoutMs - waited)), o.signal);
   }
 }
+
+/** Poll on the engine clock with the inventory's readiness timeout and interval (every readiness wait). */
+export function pollForReadiness(
+  ctx: {
+    clock: Clock;
+    signal: AbortSignal;
+    inventory: { operations: { nodeReadyTimeoutSeconds: number; pollIntervalSeconds: number } };
+  },
+  probe: () => Promise<{ ok: boolean; why: string }>,
+): Promise<PollResult> {
+  const o = ctx.inventory.operations;
+  return pollUntil(
+    ctx.clock,
+    {
+      timeoutMs: o.nodeReadyTimeoutSeconds * 1000,
+      intervalMs: o.pollIntervalSeconds * 1000,
+      signal: ctx.signal,
+    },
+    probe,
+  );
+}

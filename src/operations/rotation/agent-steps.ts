@@ -1,6 +1,6 @@
 import { systemctl } from "../../rke2/commands.js";
 import { probeNode } from "../common/cluster-health.js";
-import { pollUntil } from "../common/poll.js";
+import { pollForReadiness, pollUntil } from "../common/poll.js";
 import { readOnlyStep, type StepContext, type StepDef } from "../engine/definition.js";
 import { compareNow, judgeRenewal } from "./leaf-steps.js";
 import { commandFailure } from "./remote-output.js";
@@ -71,15 +71,7 @@ export const verifyAgentStep = readOnlyStep({
   retryFrom: "restart",
   async verify(ctx) {
     const o = ctx.inventory.operations;
-    const r = await pollUntil(
-      ctx.clock,
-      {
-        timeoutMs: o.nodeReadyTimeoutSeconds * 1000,
-        intervalMs: o.pollIntervalSeconds * 1000,
-        signal: ctx.signal,
-      },
-      () => probeNode(ctx.remote, ctx.node),
-    );
+    const r = await pollForReadiness(ctx, () => probeNode(ctx.remote, ctx.node));
     if (!r.ok)
       return {
         ok: false,

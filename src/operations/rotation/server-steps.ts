@@ -3,7 +3,7 @@ import { certificateCheckTable, certificateRotate, systemctl, type Service } fro
 import { DATA_DIR } from "../../rke2/paths.js";
 import { sh } from "../../ssh/shell-quote.js";
 import { probeNode } from "../common/cluster-health.js";
-import { pollUntil } from "../common/poll.js";
+import { pollForReadiness } from "../common/poll.js";
 import { readOnlyStep, type StepContext, type StepDef } from "../engine/definition.js";
 import { compareNow, F, judgeRenewal } from "./leaf-steps.js";
 import { commandFailure, parseRotateBackupDir, parseTlsBackupDirs } from "./remote-output.js";
@@ -121,15 +121,7 @@ export const waitReadyStep = readOnlyStep({
   title: "wait for Ready and /readyz",
   async verify(ctx) {
     const o = ctx.inventory.operations;
-    const r = await pollUntil(
-      ctx.clock,
-      {
-        timeoutMs: o.nodeReadyTimeoutSeconds * 1000,
-        intervalMs: o.pollIntervalSeconds * 1000,
-        signal: ctx.signal,
-      },
-      () => probeNode(ctx.remote, ctx.node),
-    );
+    const r = await pollForReadiness(ctx, () => probeNode(ctx.remote, ctx.node));
     if (!r.ok)
       return {
         ok: false,

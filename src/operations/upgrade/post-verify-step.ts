@@ -1,6 +1,6 @@
 import { kubectl } from "../../rke2/commands.js";
 import { parseReadyz, readNodeStatuses } from "../common/cluster-health.js";
-import { pollUntil } from "../common/poll.js";
+import { pollForReadiness } from "../common/poll.js";
 import { readOnlyStep, type StepContext } from "../engine/definition.js";
 import { installedVersion } from "./node-versions.js";
 import { targetOf } from "./upgrade-params.js";
@@ -66,17 +66,8 @@ export const postVerifyStep = readOnlyStep({
   id: VERIFY_STEP,
   title: "post-upgrade verification",
   async verify(ctx) {
-    const o = ctx.inventory.operations;
     let last: Awaited<ReturnType<typeof probe>> | undefined;
-    const r = await pollUntil(
-      ctx.clock,
-      {
-        timeoutMs: o.nodeReadyTimeoutSeconds * 1000,
-        intervalMs: o.pollIntervalSeconds * 1000,
-        signal: ctx.signal,
-      },
-      async () => (last = await probe(ctx, targetOf(ctx.op))),
-    );
+    const r = await pollForReadiness(ctx, async () => (last = await probe(ctx, targetOf(ctx.op))));
     if (!r.ok) return { ok: false, failure: { message: `post-upgrade verification: ${r.why}` } };
     const warnings = (last?.cordoned ?? []).map(
       (n) => `${n} is cordoned (not by this upgrade: its own agents are uncordoned once Ready)`,

@@ -1,7 +1,7 @@
 import { serviceName } from "../../rke2/paths.js";
 import { systemctl } from "../../rke2/commands.js";
 import { readyzOn } from "../common/cluster-health.js";
-import { pollUntil } from "../common/poll.js";
+import { pollForReadiness } from "../common/poll.js";
 import { readOnlyStep, type StepContext, type StepDef } from "../engine/definition.js";
 import { commandFailure } from "../rotation/remote-output.js";
 import { serviceState } from "../rotation/server-steps.js";
@@ -110,15 +110,7 @@ export function waitReadyStep(role: Role): StepDef {
     retryFrom: retryFrom(role),
     async verify(ctx) {
       const o = ctx.inventory.operations;
-      const r = await pollUntil(
-        ctx.clock,
-        {
-          timeoutMs: o.nodeReadyTimeoutSeconds * 1000,
-          intervalMs: o.pollIntervalSeconds * 1000,
-          signal: ctx.signal,
-        },
-        () => readyOnTarget(ctx),
-      );
+      const r = await pollForReadiness(ctx, () => readyOnTarget(ctx));
       if (!r.ok)
         return {
           ok: false,
