@@ -1,7 +1,7 @@
 // A private, throw-away Redis for the demo: redis-server from PATH, loopback, a free port, no persistence.
 import { spawn } from "node:child_process";
-import { Redis } from "ioredis";
 import { freePort } from "../../test/support/free-port.js";
+import { waitForPing } from "../../test/support/redis-server.js";
 import { killOnExit, stopChild } from "./child-process.js";
 
 export interface DemoRedis {
@@ -49,29 +49,4 @@ export async function startDemoRedis(): Promise<DemoRedis> {
       unhook();
     },
   };
-}
-
-async function waitForPing(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const client = new Redis({
-      port,
-      host: "127.0.0.1",
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      await client.ping();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline)
-        throw new Error(`redis-server did not answer on port ${port}: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 30));
-    } finally {
-      client.disconnect();
-    }
-  }
 }

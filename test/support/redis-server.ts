@@ -68,7 +68,8 @@ export async function startRedis(opts: { port?: number } = {}): Promise<RedisHan
   };
 }
 
-async function waitForPing(port: number): Promise<void> {
+/** Resolves once a redis-server answers PING on the loopback port (the demo uses it too). */
+export async function waitForPing(port: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const client = new Redis({
