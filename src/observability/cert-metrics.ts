@@ -47,7 +47,7 @@ export function registerCertMetrics(
   const certGauge = (
     name: string,
     help: string,
-    value: (notBefore: number, notAfter: number, now: number) => number,
+    value: (notBefore: number, notAfter: number, now: number, status: string) => number,
   ) =>
     new Gauge({
       name,
@@ -63,7 +63,7 @@ export function registerCertMetrics(
             if (!c.facts) continue;
             const nb = Date.parse(c.facts.notBefore) / 1000;
             const na = Date.parse(c.facts.notAfter) / 1000;
-            this.set(certLabels(n, c), value(nb, na, now));
+            this.set(certLabels(n, c), value(nb, na, now, c.status));
           }
       },
     });
@@ -71,6 +71,11 @@ export function registerCertMetrics(
   certGauge("x509_cert_not_before", "Certificate start date (Unix seconds)", (nb) => nb);
   certGauge("x509_cert_expired", "1 when the certificate has expired, else 0", (_nb, na, now) =>
     na <= now ? 1 : 0,
+  );
+  certGauge(
+    "rke2_chatops_cert_san_mismatch",
+    "1 when a serving certificate no longer covers the node's inventory name or address (rotate to fix), else 0",
+    (_nb, _na, _now, status) => (status === "san-mismatch" ? 1 : 0),
   );
   new Counter({
     name: "x509_source_errors_total",

@@ -34,6 +34,8 @@ describe.skipIf(!ns.ok)("scanning a simulated 3-server + 2-agent cluster over re
         "agent/serving-kubelet.crt": "truncated",
       },
     };
+    // cp-3's serving certificates were issued for an old name and address (SAN drift).
+    nodes[2]!.certs = { servingSans: { dns: ["cp-3-old"], ip: ["10.9.9.9"] } };
     sim = await startSimCluster({ name: "sim", nodes });
     const inv = loadInventory(sim.writeInventory());
     [scan] = (await scanInventory(inv, { executor, clock: systemClock })) as [ClusterScan];
@@ -85,6 +87,15 @@ describe.skipIf(!ns.ok)("scanning a simulated 3-server + 2-agent cluster over re
     expect(cert("cp-2", "/server/tls/etcd/client.crt").status).toBe("not-yet-valid");
     expect(cert("cp-1", "/server/tls/serving-kube-apiserver.crt").status).toBe("ok");
     expect(cert("cp-1", "/server/tls/server-ca.crt").facts!.isCA).toBe(true);
+  });
+
+  it("reports serving certificates that no longer cover the node's inventory name and address as san-mismatch", () => {
+    const api = cert("cp-3", "/server/tls/serving-kube-apiserver.crt");
+    expect(api.status).toBe("san-mismatch");
+    expect(api.reason).toBe("subject alternative names do not cover cp-3, 127.0.0.1");
+    expect(cert("cp-3", "/agent/serving-kubelet.crt").status).toBe("san-mismatch");
+    expect(cert("cp-3", "/server/tls/client-admin.crt").status).toBe("ok");
+    expect(cert("cp-1", "/server/tls/serving-kube-apiserver.crt").status).toBe("ok");
   });
 
   it("classifies empty, garbage and truncated files as unreadable with the reason", () => {

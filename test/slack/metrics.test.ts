@@ -90,6 +90,10 @@ describe.skipIf(!ns.ok)(
       expect(expired.map((s) => `${s.labels.node} ${s.labels.filepath}`)).toContain(
         `cp-2 ${DATA_DIR}server/tls/client-scheduler.crt`,
       );
+      // Every readable certificate has a SAN-drift series; this cluster's serving certs all match.
+      const san = series(samples, "rke2_chatops_cert_san_mismatch");
+      expect(san).toHaveLength(series(samples, "x509_cert_not_after").length);
+      expect(san.every((s) => s.value === 0)).toBe(true);
       expect(series(samples, "x509_source_errors_total")).toEqual([
         {
           name: "x509_source_errors_total",
