@@ -81,6 +81,8 @@ export async function createHarness(
   sim: SimCluster,
   redisUrl: string,
   o: InventoryOptions & {
+    /** A ready inventory instead of the one built from InventoryOptions (e.g. the upgrade tests' channel server). */
+    inventory?: Inventory;
     queueOptions?: OperationsQueueOptions;
     hooks?: EngineHooks;
     clock?: Clock;
@@ -92,7 +94,7 @@ export async function createHarness(
   const prefix = o.prefix ?? `t-${randomBytes(4).toString("hex")}`;
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   redis.on("error", () => undefined); // reconnects by itself (Redis restart test)
-  const inventory = testInventory(sim, o);
+  const inventory = o.inventory ?? testInventory(sim, o);
   const chat = new RecordingChat(o.chatFile);
   const clock = o.clock ?? systemClock;
   const ops = createOperations({
