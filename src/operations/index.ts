@@ -65,7 +65,8 @@ export function createOperations(deps: OperationsDeps): Operations {
   const notifier = createChatNotifier(deps.chat, (op) => definitions.get(op.kind)?.title ?? op.kind, log);
   const policy = deps.inventory.approvals;
   const commandTimeoutMs = (q.commandTimeoutSeconds ?? 900) * 1000;
-  const service: ServiceDeps = {
+  // What the API side and the engine share.
+  const core = {
     inventory: deps.inventory,
     definitions,
     ledger,
@@ -75,24 +76,18 @@ export function createOperations(deps: OperationsDeps): Operations {
     clock: deps.clock,
     logger: log,
     policy,
+    newToken: randomToken,
+  };
+  const service: ServiceDeps = {
+    ...core,
     preflightLockTtlMs: (q.preflightLockTtlSeconds ?? 600) * 1000,
     commandTimeoutMs,
-    newToken: randomToken,
     newOpId: randomOpId,
   };
   let draining = false;
   const engine: EngineDeps = {
-    inventory: deps.inventory,
-    definitions,
-    ledger,
-    scheduler: queue.scheduler,
-    notifier,
-    executor: deps.executor,
-    clock: deps.clock,
-    logger: log,
+    ...core,
     hooks: deps.hooks ?? {},
-    policy,
-    newToken: randomToken,
     draining: () => draining,
     settings: {
       sshRetryMs: (q.sshRetrySeconds ?? 60) * 1000,
