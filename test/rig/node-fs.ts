@@ -12,6 +12,8 @@ export interface NodePaths {
   etcDir: string;
   binDir: string;
   homeDir: string;
+  /** /var/lib/rancher/rke2-chatops on the node (the bot's action records). */
+  actionsDir: string;
   hostKeyPath: string;
 }
 
@@ -23,6 +25,7 @@ export function nodePaths(clusterDirRoot: string, name: string): NodePaths {
     etcDir: join(root, "etc-rancher-rke2"),
     binDir: join(root, "usr-local-bin"),
     homeDir: join(root, "root-home"),
+    actionsDir: join(root, "var-lib-rancher-rke2-chatops"),
     hostKeyPath: join(root, "ssh_host_ed25519_key"),
   };
 }
@@ -38,7 +41,7 @@ export function createNodeLayout(
   identity: { node: string; role: string; ip: string; cluster: string; clusterDir: string; sans?: object },
   joinServer: string,
 ): void {
-  for (const d of [p.dataDir, p.etcDir, p.binDir, p.homeDir, join(p.dataDir, "bin")])
+  for (const d of [p.dataDir, p.etcDir, p.binDir, p.homeDir, p.actionsDir, join(p.dataDir, "bin")])
     mkdirSync(d, { recursive: true });
   chmodSync(p.homeDir, 0o700);
   const put = (path: string, text: string) => {

@@ -24,7 +24,15 @@ import {
 import { initState, mutateState, readCommandLog, readState } from "./fixtures/lib/state.mjs";
 import { initialClusterState } from "./fixtures/lib/cluster-model.mjs";
 import { createNodeLayout, nodePaths } from "./node-fs.js";
-import { killNamespace, launchSshd, mountNs, newEd25519, stopProcess, writeSshdConfig } from "./sshd.js";
+import {
+  killNamespace,
+  killSessions,
+  launchSshd,
+  mountNs,
+  newEd25519,
+  stopProcess,
+  writeSshdConfig,
+} from "./sshd.js";
 import { buildInventoryYaml } from "./inventory.js";
 import { runSsh } from "./ssh-client.js";
 import type { SimCluster, SimNode, SimNodeOptions } from "./types.js";
@@ -247,6 +255,11 @@ export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptio
         if (h.child && h.child.exitCode === null && h.child.signalCode === null) return;
         h.child = await launchSshd(h.spec, h.cfg);
         h.ns = mountNs(h.child.pid!);
+      },
+      dropSessions: (node) => {
+        nodeByName(node);
+        const h = sshds.get(node)!;
+        return killSessions(h.ns, h.child?.pid);
       },
       ssh: (node, command, timeoutMs) =>
         runSsh({ port: nodeByName(node).port, clientKeyPath, knownHostsPath }, command, timeoutMs),

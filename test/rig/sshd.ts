@@ -17,6 +17,7 @@ import { join } from "node:path";
 /** Host paths that each node sees at its own private copy. */
 export const NODE_MOUNTS = [
   ["var-lib-rancher-rke2", "/var/lib/rancher/rke2"],
+  ["var-lib-rancher-rke2-chatops", "/var/lib/rancher/rke2-chatops"],
   ["etc-rancher-rke2", "/etc/rancher/rke2"],
   ["usr-local-bin", "/usr/local/bin"],
   ["root-home", "/root"],
@@ -230,6 +231,30 @@ export function killNamespace(ns: string | undefined, except: Set<string>): void
       }
     }
   }
+}
+
+/** SIGKILL the per-connection sshd processes of a namespace (not the listener, not detached jobs). */
+export function killSessions(ns: string | undefined, listenerPid: number | undefined): number {
+  if (!ns) return 0;
+  let n = 0;
+  for (const entry of readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!/^\d+$/.test(entry) || pid === listenerPid || mountNs(pid) !== ns) continue;
+    let comm = "";
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+    } catch {
+      continue;
+    }
+    if (comm !== "sshd" && !comm.startsWith("sshd-")) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+      n++;
+    } catch {
+      /* already gone */
+    }
+  }
+  return n;
 }
 
 export async function stopProcess(child: ChildProcess | undefined, ns: string | undefined): Promise<void> {

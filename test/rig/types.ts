@@ -5,7 +5,8 @@ import type { SshResult } from "./ssh-client.js";
 
 export interface CertPlan {
   leafDays?: number;
-  overrides?: Record<string, { notAfterDays?: number; notBeforeDays?: number }>;
+  /** `cn` replaces the leaf's subject CN (e.g. text Slack would read as a mention). */
+  overrides?: Record<string, { notAfterDays?: number; notBeforeDays?: number; cn?: string }>;
   corrupt?: Record<string, "empty" | "garbage" | "truncated">;
   servingSans?: { dns?: string[]; ip?: string[] };
 }
@@ -56,6 +57,12 @@ export interface SimCluster {
   /** Make a node unreachable (kill its sshd and sessions) / reachable again on the same port and host key. */
   stopSshd(node: string): Promise<void>;
   startSshd(node: string): Promise<void>;
+  /**
+   * Cut every open SSH connection to the node (SIGKILL of the per-connection sshd processes) while
+   * sshd keeps listening and commands detached from their session (setsid) keep running. Returns
+   * how many connections were cut.
+   */
+  dropSessions(node: string): number;
   /** Run a command on a node through the OpenSSH client (strict host key checking). */
   ssh(node: string, command: string, timeoutMs?: number): Promise<SshResult>;
   stop(): Promise<void>;

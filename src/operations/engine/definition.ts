@@ -2,9 +2,11 @@ import type { CertRecord } from "../../certs/cert-types.js";
 import type { ClusterSpec, Inventory, NodeSpec } from "../../config/inventory.js";
 import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";
+import type { ActionRef } from "../../rke2/node-action-script.js";
 import type { RemoteCommand } from "../../ssh/shell-quote.js";
 import type { CommandResult } from "../../ssh/ssh-executor.js";
 import type { OperationKind } from "../operations-api.js";
+import type { ActionProbe } from "./node-action.js";
 import type { NodeLedger, OpRecord, PlanText, PlannedPhase, StepRecord } from "./records.js";
 
 /**
@@ -70,6 +72,8 @@ export interface CheckResult {
   observed?: unknown;
   /** Facts learned while checking (e.g. a backup dir found after a crash). */
   facts?: Record<string, unknown>;
+  /** The act already ran (found in the node's action record): act() takes this result, never re-runs. */
+  recorded?: { result: CommandResult; on: string };
 }
 
 export type StepOutcome =
@@ -134,4 +138,13 @@ export interface RemoteAccess {
     cmd: RemoteCommand,
     opts?: { exclude?: string[]; timeoutMs?: number },
   ): Promise<CommandResult & { server: string }>;
+  /** A state-changing command, at most once per attempt: detached on the node under a lock, result recorded there. */
+  runOnce(
+    node: NodeSpec,
+    action: ActionRef,
+    cmd: RemoteCommand,
+    opts?: { timeoutMs?: number },
+  ): Promise<CommandResult>;
+  /** What the node's record says about an attempt; waits (bounded) while it still runs. */
+  probeAction(node: NodeSpec, action: ActionRef, opts?: { timeoutMs?: number }): Promise<ActionProbe>;
 }

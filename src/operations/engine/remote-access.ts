@@ -6,6 +6,7 @@ import type { Logger } from "../../shared/logger.js";
 import { SshError } from "../../ssh/ssh-error.js";
 import type { NodeSession, SshExecutor } from "../../ssh/ssh-executor.js";
 import type { RemoteAccess } from "./definition.js";
+import { createNodeActions } from "./node-action.js";
 
 /**
  * The node could not be reached, or the connection dropped while a command ran (its outcome is
@@ -66,6 +67,13 @@ export function createRemoteAccess(d: RemoteDeps): RemoteAccess & { close(): Pro
     }
   }
 
+  const actions = createNodeActions({
+    run: (node, cmd, opts) => access.run(node, cmd, opts),
+    clock: d.clock,
+    signal: d.signal,
+    defaultTimeoutMs: d.commandTimeoutMs,
+    log: d.log,
+  });
   const access: RemoteAccess & { close(): Promise<void> } = {
     run: (node, cmd, opts) =>
       withSession(node, (s) =>
@@ -89,6 +97,8 @@ export function createRemoteAccess(d: RemoteDeps): RemoteAccess & { close(): Pro
       if (last) return last;
       throw lostErr ?? new ConnectionLostError(d.cluster.name, `no server of ${d.cluster.name} answered`);
     },
+    runOnce: (node, action, cmd, opts) => actions.runOnce(node, action, cmd, opts),
+    probeAction: (node, action, opts) => actions.probeAction(node, action, opts),
     async close() {
       const all = [...sessions.values()];
       sessions.clear();
