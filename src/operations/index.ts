@@ -7,6 +7,7 @@ import type { SshExecutor } from "../ssh/ssh-executor.js";
 import { createRedisLedger } from "../queue/operation-ledger.js";
 import { createOperationQueue, type OperationQueueOptions } from "../queue/operation-queue.js";
 import { createChatNotifier } from "./chat-notifier.js";
+import { disruptionGate } from "./common/disruption-gate.js";
 import type { OperationDefinition } from "./engine/definition.js";
 import { runSegment, type EngineDeps } from "./engine/engine.js";
 import type { EngineHooks } from "./engine/ports.js";
@@ -60,7 +61,11 @@ export function createOperations(deps: OperationsDeps): Operations {
     (deps.definitions ?? [rotationDefinition, upgradeDefinition]).map((d) => [d.kind, d]),
   );
   const log = deps.logger.child({ component: "operations" });
-  const ledger = createRedisLedger(deps.redis, { prefix });
+  const ledger = createRedisLedger(deps.redis, {
+    prefix,
+    onNoDurableWait: (why) =>
+      log.warn({ why }, "Redis cannot wait for intents to reach its AOF (needs 7.2+ with appendonly yes)"),
+  });
   const queue = createOperationQueue(deps.redis, prefix, deps.clock, log, q);
   const notifier = createChatNotifier(deps.chat, (op) => definitions.get(op.kind)?.title ?? op.kind, log);
   const policy = deps.inventory.approvals;
@@ -87,7 +92,12 @@ export function createOperations(deps: OperationsDeps): Operations {
   let draining = false;
   const engine: EngineDeps = {
     ...core,
-    hooks: deps.hooks ?? {},
+    // The health gate before every stop/restart/drain is on unless a caller replaces it.
+    hooks: {
+      beforeDisruptive: ({ remote, cluster, node, busy }) =>
+        disruptionGate({ remote, cluster, node, skip: busy }),
+      ...deps.hooks,
+    },
     draining: () => draining,
     settings: {
       sshRetryMs: (q.sshRetrySeconds ?? 60) * 1000,

@@ -1,7 +1,12 @@
 import type { Redis } from "ioredis";
-import { FencedError, type LockAction, type OperationLedger } from "../operations/engine/ports.js";
+import {
+  ClusterLockLostError,
+  FencedError,
+  type LockAction,
+  type OperationLedger,
+} from "../operations/engine/ports.js";
 import type { AuditEntry, NodeLedger, OpRecord } from "../operations/engine/records.js";
-import { COMMIT_LUA } from "./operation-commit-lua.js";
+import { COMMIT_LUA, ENSURE_LOCK_LUA, EXTEND_LOCK_LUA } from "./operation-commit-lua.js";
 import { operationKeys } from "./operation-keys.js";
 
 export interface RedisLedgerOptions {
@@ -10,6 +15,8 @@ export interface RedisLedgerOptions {
   auditCap?: number;
   /** How long a finished operation's record stays readable through `status`. */
   retentionSeconds?: number;
+  /** Told once when intents cannot be waited onto disk (Redis < 7.2 or AOF off). */
+  onNoDurableWait?: (why: string) => void;
 }
 
 interface CommitArgs {
@@ -53,8 +60,11 @@ export function createRedisLedger(redis: Redis, o: RedisLedgerOptions): Operatio
     ];
     const res = (await redis.eval(COMMIT_LUA, keys.length, ...keys, ...argv)) as number;
     if (res === -1) throw new FencedError(a.id);
+    if (res === -2) throw new ClusterLockLostError(a.id, a.op?.cluster ?? "?");
     return res;
   }
+
+  const aof = createAofWaiter(redis, o.onNoDurableWait);
 
   const lockFor = (next: OpRecord, action?: LockAction) =>
     action ? { value: next.lock, action } : undefined;
@@ -116,6 +126,9 @@ export function createRedisLedger(redis: Redis, o: RedisLedgerOptions): Operatio
     },
     async commitNode(opId, epoch, node, audit) {
       await commit({ id: opId, epoch, nodes: [node], audit });
+      // An intent is the promise "check the node before acting again": it must survive Redis
+      // dying together with the worker, so wait for it to reach the append-only file.
+      if (Object.values(node.steps).some((st) => st.state === "intent")) await aof.wait();
     },
     async acquireClusterLock(cluster, opId, ttlMs) {
       const token = await redis.incr(k.lockSeq(cluster));
@@ -125,11 +138,41 @@ export function createRedisLedger(redis: Redis, o: RedisLedgerOptions): Operatio
       const holder = (await redis.get(k.lock(cluster))) ?? "";
       return { ok: false, holder: holder.split(":")[0] ?? holder };
     },
+    async extendClusterLock(cluster, lock, ttlMs) {
+      return (await redis.eval(EXTEND_LOCK_LUA, 1, k.lock(cluster), lock, String(ttlMs))) === 1;
+    },
+    async ensureClusterLock(cluster, lock) {
+      const r = (await redis.eval(ENSURE_LOCK_LUA, 1, k.lock(cluster), lock)) as string;
+      return r === "held" || r === "reclaimed" ? r : { holder: r.split(":")[0] ?? r };
+    },
     async lockHolder(cluster) {
       const v = await redis.get(k.lock(cluster));
       return v ? v.split(":")[0] : undefined;
     },
     activeOps: () => redis.smembers(k.active()),
     recentOps: (cluster, n) => redis.lrange(k.recent(cluster), 0, n - 1),
+  };
+}
+
+/**
+ * WAITAOF 1 0 (Redis >= 7.2): returns once the preceding writes are fsynced to the local AOF.
+ * On older servers, or with appendonly off, it is unavailable: say so once and go on (the
+ * guarantee is then appendfsync's, see the README).
+ */
+function createAofWaiter(redis: Redis, onUnavailable?: (why: string) => void) {
+  let available = true;
+  return {
+    async wait(): Promise<void> {
+      if (!available) return;
+      try {
+        const res = (await redis.call("WAITAOF", "1", "0", "5000")) as [number, number];
+        if (res[0] < 1) throw new Error("the intent did not reach Redis's append-only file within 5 s");
+      } catch (err) {
+        const msg = (err as Error).message;
+        if (!/unknown command|appendonly|not allowed|unknown subcommand/i.test(msg)) throw err;
+        available = false;
+        onUnavailable?.(msg);
+      }
+    },
   };
 }

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { OperationScheduler } from "../operations/engine/ports.js";
+import { watchLease } from "./lease-watchdog.js";
 
 export interface OperationQueueOptions {
   queueName?: string;
@@ -89,12 +90,25 @@ export function createOperationQueue(
   let worker: Worker | undefined;
   async function startWorker(h: OperationHandlers): Promise<void> {
     const sweepEvery = o.sweepIntervalMs ?? 60_000;
+    const lockDuration = o.lockDuration ?? 30_000;
     await queue.upsertJobScheduler("operations-sweep", { every: sweepEvery }, { name: "sweep", data: {} });
     worker = new Worker(
       name,
       async (job: Job, token?: string, signal?: AbortSignal) => {
         if (job.name === "run") {
-          const until = await h.run((job.data as RunJob).opId, signal ?? new AbortController().signal);
+          const lease = watchLease({
+            renew: () => job.extendLock(token ?? "", lockDuration),
+            lockDurationMs: lockDuration,
+            clock,
+            log: log.child({ job: job.id }),
+            parent: signal,
+          });
+          let until: Date | undefined;
+          try {
+            until = await h.run((job.data as RunJob).opId, lease.signal);
+          } finally {
+            lease.stop();
+          }
           if (!until) return;
           await job.moveToDelayed(Date.now() + Math.max(0, until.getTime() - clock.now().getTime()), token);
           throw new DelayedError();
@@ -111,7 +125,7 @@ export function createOperationQueue(
         connection: conns[1]!,
         prefix,
         concurrency: o.concurrency ?? 4,
-        lockDuration: o.lockDuration ?? 30_000,
+        lockDuration,
         stalledInterval: o.stalledInterval ?? 30_000,
         maxStalledCount: o.maxStalledCount ?? 1000,
       },

@@ -19,6 +19,9 @@ export function runCommand(
   const started = Date.now();
   const timeoutMs = opts.timeoutMs ?? limits.defaultTimeoutMs;
   return new Promise((resolve, reject) => {
+    // An already aborted signal never fires its listener: refuse before anything starts.
+    if (opts.signal?.aborted)
+      return reject(new SshError("aborted", nodeName, `not started on ${nodeName}: aborted`, false));
     client.exec(line, (err, stream) => {
       if (err)
         return reject(
@@ -68,6 +71,7 @@ export function runCommand(
       }, timeoutMs);
       const onAbort = () => stop();
       opts.signal?.addEventListener("abort", onAbort, { once: true });
+      if (opts.signal?.aborted) stop(); // aborted while exec was being set up
       stream.on("data", (b: Buffer) => take(b, out, "out"));
       stream.stderr.on("data", (b: Buffer) => take(b, errOut, "err"));
       stream.on("exit", (c: number | null, sig?: string) => {

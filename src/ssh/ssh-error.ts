@@ -1,5 +1,12 @@
 export type SshErrorKind =
-  "host-key-mismatch" | "auth-failed" | "unreachable" | "timeout" | "key-unreadable" | "disconnected";
+  | "host-key-mismatch"
+  | "auth-failed"
+  | "unreachable"
+  | "timeout"
+  | "key-unreadable"
+  | "disconnected"
+  /** The caller's AbortSignal had fired: nothing was started. */
+  | "aborted";
 
 /** A node could not be reached or talked to. `retryable` says whether trying again may help. */
 export class SshError extends Error {

@@ -11,6 +11,10 @@ export interface RedisHandle {
   dir: string;
   /** SIGKILL-free restart on the same port and data dir (AOF keeps the data). */
   restart(): Promise<void>;
+  /** SIGSTOP: connections stay open, nothing answers (a hung or partitioned Redis). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -61,6 +65,8 @@ export async function startRedis(opts: { port?: number } = {}): Promise<RedisHan
       await stopProc();
       await launch();
     },
+    pause: () => void proc?.kill("SIGSTOP"),
+    resume: () => void proc?.kill("SIGCONT"),
     stop: async () => {
       await stopProc();
       rmSync(dir, { recursive: true, force: true });

@@ -120,6 +120,18 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
         at: now().toISOString(),
       });
     }
+    // One operation per cluster: never touch a node without holding the cluster's lock.
+    const held = await d.ledger.ensureClusterLock(op.cluster, op.lock);
+    if (typeof held === "object")
+      return await fail({
+        phase: op.phase,
+        node: "-",
+        step: "lock",
+        message: `the lock of cluster ${op.cluster} is held by ${held.holder}, not by ${op.id}; nothing was run`,
+        recovery: [`Abort ${op.id}, or Retry once ${held.holder} has finished.`],
+        at: now().toISOString(),
+      });
+    if (held === "reclaimed") log.warn("the cluster lock was missing; taken again before acting");
     const first = !op.phaseTimes[op.phase]?.startedAt;
     op = await update(
       (o) => beginPhase(o, now()),

@@ -8,7 +8,7 @@ import {
   type OpRecord,
   type PlannedItem,
 } from "./records.js";
-import { runStep, type NodeBook, type StepRunDeps } from "./step-runner.js";
+import { runStep, StepAborted, type NodeBook, type StepRunDeps } from "./step-runner.js";
 
 export type PhaseResult =
   | { kind: "done" }
@@ -50,13 +50,21 @@ export async function runPhase(
     if (r.kind !== "done" && (!stop || rank(r) > rank(stop))) stop = r;
   };
   const stopped = (): PhaseResult | undefined => stop;
+  // Nodes being worked on right now: the health gate expects them disturbed.
+  const busy = new Set<string>();
+  const run = async (item: PlannedItem) => {
+    busy.add(item.node);
+    try {
+      return await runItem(d, op, def, item, nodes, busy);
+    } finally {
+      busy.delete(item.node);
+    }
+  };
   const lane = async () => {
-    for (let item = queue.shift(); item && !stop; item = queue.shift())
-      settle(await runItem(d, op, def, item, nodes));
+    for (let item = queue.shift(); item && !stop; item = queue.shift()) settle(await run(item));
   };
   await Promise.all(Array.from({ length: Math.max(1, planned.concurrency) }, lane));
-  for (const item of planned.items.filter((i) => i.final))
-    if (!stopped()) settle(await runItem(d, op, def, item, nodes));
+  for (const item of planned.items.filter((i) => i.final)) if (!stopped()) settle(await run(item));
   const res = stopped();
   if (res?.kind === "failed" && def.afterHalt) {
     const ctx: PhaseContext = {
@@ -83,6 +91,7 @@ async function runItem(
   def: PhaseDef,
   item: PlannedItem,
   nodes: Map<string, NodeLedger>,
+  busy: ReadonlySet<string>,
 ): Promise<PhaseResult> {
   const phase = op.phases[op.phase]!;
   const now = () => d.clock.now();
@@ -147,10 +156,38 @@ async function runItem(
   };
   for (const id of item.steps) {
     if (state(id) === "done") continue;
+    // Lock lost or renewal stalled: start nothing more; the next delivery resumes from the ledger.
+    if (d.signal.aborted) throw new StepAborted(stepKey(phase.id, id));
     if ((await d.ledger.get(op.id))?.cancelRequested) return { kind: "cancelled" };
     if (d.draining?.()) return { kind: "yield" };
     const step = def.steps[id];
     if (!step) return fail(id, `operation definition has no step ${id}`);
+    if (step.disruptive && d.hooks.beforeDisruptive) {
+      const gate = await d.hooks
+        .beforeDisruptive({ op, cluster: d.cluster, node, phaseId: phase.id, remote: d.remote, busy })
+        .catch((e: Error) => {
+          if (d.signal.aborted) throw new StepAborted(stepKey(phase.id, id));
+          return { ok: false as const, problems: [`cannot check the cluster's health: ${e.message}`] };
+        });
+      if (!gate.ok) {
+        const message = `not safe to ${step.title} on ${node.name} now: ${gate.problems.join("; ")}; nothing was done on ${node.name}`;
+        const k = stepKey(phase.id, id);
+        ledger.steps[k] = {
+          ...(ledger.steps[k] ?? { attempts: 0 }),
+          state: "failed",
+          at: now().toISOString(),
+          error: message,
+        };
+        await book.commit([
+          { at: now().toISOString(), kind: "step", node: item.node, text: `health gate: ${message}` },
+        ]);
+        return fail(id, message, {
+          recovery: [
+            `Bring the named nodes back to Ready (/readyz ok on every server), then Retry; or Abort.`,
+          ],
+        });
+      }
+    }
     const res = await runStep(d, base, step, book);
     if (!res.ok) {
       const rctx: StepContext = {

@@ -1,4 +1,5 @@
 import type { ClusterSpec, NodeSpec } from "../../config/inventory.js";
+import type { RemoteAccess } from "./definition.js";
 import type { AuditEntry, NodeLedger, OpRecord } from "./records.js";
 
 /** A newer attempt (another worker after a stall) owns the operation: stop without writing. */
@@ -6,6 +7,17 @@ export class FencedError extends Error {
   constructor(readonly opId: string) {
     super(`operation ${opId}: a newer attempt holds the ledger; this worker stops`);
     this.name = "FencedError";
+  }
+}
+
+/** The cluster lock this operation took is gone or held by another operation. */
+export class ClusterLockLostError extends Error {
+  constructor(
+    readonly opId: string,
+    readonly cluster: string,
+  ) {
+    super(`operation ${opId} no longer holds the lock of cluster ${cluster}`);
+    this.name = "ClusterLockLostError";
   }
 }
 
@@ -21,7 +33,10 @@ export interface OperationLedger {
   nodes(id: string): Promise<Map<string, NodeLedger>>;
   audit(id: string, last?: number): Promise<AuditEntry[]>;
   create(op: OpRecord, nodes: NodeLedger[], audit: AuditEntry[]): Promise<boolean>;
-  /** CAS on prev.version; writes next with version+1 (and, atomically, any node ledgers given). */
+  /**
+   * CAS on prev.version; writes next with version+1 (and, atomically, any node ledgers given).
+   * With lock "persist", throws ClusterLockLostError (writing nothing) unless next.lock holds the cluster.
+   */
   casOp(
     prev: OpRecord,
     next: OpRecord,
@@ -47,6 +62,10 @@ export interface OperationLedger {
     opId: string,
     ttlMs: number,
   ): Promise<{ ok: true; lock: string } | { ok: false; holder: string }>;
+  /** Renew the preflight TTL; false when `lock` no longer holds the cluster. */
+  extendClusterLock(cluster: string, lock: string, ttlMs: number): Promise<boolean>;
+  /** Before a segment acts: the lock is ours ('held'), was missing and is ours again, or whose it is. */
+  ensureClusterLock(cluster: string, lock: string): Promise<"held" | "reclaimed" | { holder: string }>;
   lockHolder(cluster: string): Promise<string | undefined>;
   activeOps(): Promise<string[]>;
   recentOps(cluster: string, n: number): Promise<string[]>;
@@ -94,5 +113,17 @@ export interface EngineHooks {
     /** The node's item had a disruptive step (the node went down or was drained and is now back). */
     disrupted: boolean;
   }): Promise<{ ok: true } | { ok: false; message: string }>;
+  /**
+   * Just before a disruptive step (stop, restart, drain) acts on `node`: is the rest of the cluster
+   * healthy enough to lose this node now? `busy`: nodes this phase works on concurrently.
+   */
+  beforeDisruptive?(ctx: {
+    op: OpRecord;
+    cluster: ClusterSpec;
+    node: NodeSpec;
+    phaseId: string;
+    remote: RemoteAccess;
+    busy: ReadonlySet<string>;
+  }): Promise<{ ok: true } | { ok: false; problems: string[] }>;
   probe?(point: string): void | Promise<void>;
 }

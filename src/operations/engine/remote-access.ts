@@ -23,7 +23,7 @@ export class ConnectionLostError extends Error {
 }
 
 /** Host-key mismatch, bad credentials, unreadable key: retrying cannot help. */
-const FATAL_KINDS = new Set(["host-key-mismatch", "auth-failed", "key-unreadable"]);
+const FATAL_KINDS = new Set(["host-key-mismatch", "auth-failed", "key-unreadable", "aborted"]);
 const asLost = (node: string, err: unknown): unknown =>
   err instanceof SshError && !FATAL_KINDS.has(err.kind) ? new ConnectionLostError(node, err.message) : err;
 
@@ -58,6 +58,9 @@ export function createRemoteAccess(d: RemoteDeps): RemoteAccess & { close(): Pro
   };
 
   async function withSession<T>(node: NodeSpec, fn: (s: NodeSession) => Promise<T>): Promise<T> {
+    // Lock lost or shutting down: no new connection, no new command (the ledger says where we were).
+    if (d.signal?.aborted)
+      throw new SshError("aborted", node.name, `not started on ${node.name}: this worker stopped`, false);
     try {
       return await fn(await session(node));
     } catch (err) {

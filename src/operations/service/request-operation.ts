@@ -3,8 +3,10 @@ import type { Outcome, OperationKind } from "../operations-api.js";
 import type { CommandRequester } from "../requester.js";
 import type { PreflightResult } from "../engine/definition.js";
 import { stepKey, type NodeLedger, type OpRecord, type PlannedPhase } from "../engine/records.js";
+import { ClusterLockLostError } from "../engine/ports.js";
 import { createRemoteAccess } from "../engine/remote-access.js";
 import { openGate } from "../engine/state-machine.js";
+import { keepLockAlive } from "./lock-keepalive.js";
 import { auditOf, patchOp, type ServiceDeps } from "./service-deps.js";
 
 /** Planned step states for every node, written with the plan so the ledger shows the whole road ahead. */
@@ -75,11 +77,20 @@ export async function requestOperation(
   let op = (await d.ledger.get(id))!;
   const log = d.logger.child({ op: id, cluster: cluster.name });
 
+  const keeper = keepLockAlive({
+    ledger: d.ledger,
+    cluster: cluster.name,
+    lock: lock.lock,
+    ttlMs: d.preflightLockTtlMs,
+    clock: d.clock,
+    log,
+  });
   const remote = createRemoteAccess({
     executor: d.executor,
     cluster,
     clock: d.clock,
     log,
+    signal: keeper.signal,
     commandTimeoutMs: d.commandTimeoutMs,
     policy: {
       renewalWindowDays: d.inventory.report.renewalWindowDays,
@@ -100,8 +111,12 @@ export async function requestOperation(
   } catch (e) {
     pre = { ok: false, problems: [`preflight error: ${(e as Error).message}`] };
   } finally {
+    // The persisting commit below re-checks the lock atomically, so renewal can stop here.
+    keeper.stop();
     await remote.close();
   }
+  if (keeper.signal.aborted)
+    pre = { ok: false, problems: [lockLostProblem(cluster.name, await d.ledger.lockHolder(cluster.name))] };
 
   const at = d.clock.now();
   if (!pre.ok) {
@@ -144,16 +159,28 @@ export async function requestOperation(
     ...n,
     facts: { ...n.facts, ...(pre.facts?.[n.node] ?? {}) },
   }));
-  if (
-    !(await d.ledger.casOp(
+  let persisted: boolean;
+  try {
+    persisted = await d.ledger.casOp(
       op,
       ready,
       auditOf(at, "status", "preflight passed; waiting for approval"),
       "persist",
       nodes,
-    ))
-  )
-    return { ok: false, operationId: id, message: `${id} was cancelled during its preflight.` };
+    );
+  } catch (e) {
+    if (!(e instanceof ClusterLockLostError)) throw e;
+    const problem = lockLostProblem(cluster.name, await d.ledger.lockHolder(cluster.name));
+    const lostOp: OpRecord = {
+      ...op,
+      status: "preflight-failed",
+      preflightProblems: [problem],
+      finishedAt: at.toISOString(),
+    };
+    await d.ledger.casOp(op, lostOp, auditOf(at, "status", problem), "release");
+    return { ok: false, operationId: id, message: `${id} stopped before asking for approval: ${problem}` };
+  }
+  if (!persisted) return { ok: false, operationId: id, message: `${id} was cancelled during its preflight.` };
   op = { ...ready, version: op.version + 1 };
 
   let posted: { channel: string; ts: string };
@@ -180,4 +207,10 @@ export async function requestOperation(
     operationId: id,
     message: `Plan for ${id} posted in <#${cluster.channel}>; it needs an approval from ${d.policy.approvers.map((a) => `<@${a}>`).join(", ") || "an approver"}.`,
   };
+}
+
+function lockLostProblem(cluster: string, holder: string | undefined): string {
+  return holder
+    ? `the cluster lock of ${cluster} expired during the preflight and ${holder} holds it now; nothing was changed (see \`/rke2 status ${cluster}\`)`
+    : `the cluster lock of ${cluster} expired during the preflight; nothing was changed, ask again`;
 }

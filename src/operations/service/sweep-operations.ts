@@ -5,7 +5,8 @@ import { auditOf, type ServiceDeps } from "./service-deps.js";
 /**
  * Periodic backstop (a BullMQ job scheduler runs it on some worker): re-delivers running
  * operations whose run job went missing, expires gates whose expiry job was lost, and closes
- * operations whose preflight died with its process (their lock has expired by TTL already).
+ * operations whose preflight died with its process (a live preflight renews its lock, so one
+ * whose lock has expired or passed to another operation is dead).
  */
 export async function sweepOperations(
   d: ServiceDeps,
@@ -19,7 +20,8 @@ export async function sweepOperations(
       await expireOperation(d, op.id, op.gate.token);
     else if (
       op.status === "preflight" &&
-      d.clock.now().getTime() - Date.parse(op.requestedAt) > d.preflightLockTtlMs
+      d.clock.now().getTime() - Date.parse(op.requestedAt) > d.preflightLockTtlMs &&
+      (await d.ledger.lockHolder(op.cluster)) !== op.id
     ) {
       const now = d.clock.now();
       await d.ledger.casOp(
