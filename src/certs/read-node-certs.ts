@@ -11,6 +11,11 @@ export class NoCertificatesError extends Error {
   readonly kind = "no-certificates";
 }
 
+/** Raised when the node's output passed the executor's output cap: what arrived is not all there is. */
+export class IncompleteScanError extends Error {
+  readonly kind = "incomplete";
+}
+
 /** Read and parse every certificate of one node in a single round trip; classify each. */
 export async function readNodeCerts(
   session: NodeSession,
@@ -18,8 +23,13 @@ export async function readNodeCerts(
   now: Date,
 ): Promise<CertRecord[]> {
   const res = await session.run(readCertFilesCommand(), { timeoutMs: 60_000 });
-  const files = parseTailOutput(res.stdout);
   const node = session.node;
+  // A cut listing would silently drop certificates (and cut one mid-PEM): the node counts as not scanned.
+  if (res.truncated)
+    throw new IncompleteScanError(
+      `scan incomplete: the certificate files of ${node.name} passed the SSH output cap and were cut, so some certificates were not read (unexpected files under ${node.role === "server" ? "/var/lib/rancher/rke2/server/tls" : "/var/lib/rancher/rke2/agent"}?)`,
+    );
+  const files = parseTailOutput(res.stdout);
   const records: CertRecord[] = [];
   for (const f of files) {
     for (const c of extractCerts(f.path, f.content)) {

@@ -1,19 +1,51 @@
-import type { RemoteCommand } from "../ssh/shell-quote.js";
+import { shellQuote, type RemoteCommand } from "../ssh/shell-quote.js";
 import { AGENT_DIR, ADMIN_KUBECONFIG, DATA_DIR, SERVER_TLS_DIR } from "./paths.js";
 
 /**
+ * Runs on the node over each kubeconfig, so that private keys never leave it: only the `users:`
+ * list survives, each entry reduced to `user:` and its `client-certificate-data:` line (the only
+ * field the scan reads). `client-key-data`, tokens, passwords and the rest are dropped there.
+ * Handles the standard layout RKE2 writes (list items at any indent, keys two deeper). POSIX awk.
+ */
+export const KUBECONFIG_CERT_FILTER = [
+  'function sp(n,  s) { s = ""; while (n-- > 0) s = s " "; return s }',
+  '/^[^ #-]/ { u = ($0 ~ /^users:[ ]*$/); if (u) print "users:"; it = -1; inu = 0; next }',
+  "!u { next }",
+  "{",
+  "  match($0, /^ */); ind = RLENGTH; rest = substr($0, ind + 1)",
+  '  if (rest == "-" || substr(rest, 1, 2) == "- ") {',
+  "    if (it < 0) it = ind",
+  "    if (ind != it) next",
+  '    print sp(ind) "-"; inu = 0',
+  '    rest = substr(rest, 3); ind = ind + 2; if (rest == "") next',
+  "  }",
+  "  if (it < 0) next",
+  '  if (ind == it + 2) { inu = (rest ~ /^user:[ ]*$/); if (inu) print sp(ind) "user:"; next }',
+  "  if (inu && ind > it + 2 && rest ~ /^client-certificate-data:[ ]/) print sp(ind) rest",
+  "}",
+].join("\n");
+
+/** Frames each kubeconfig like `tail` frames files, with the filtered content; tail reports unreadable ones. */
+const FILTER_EACH =
+  'for f in "$@"; do printf "\\n==> %s <==\\n" "$f"; tail -n +1 -- "$f" | awk "$RKE2_CHATOPS_KCF"; done';
+
+/**
  * One remote command that prints every certificate-bearing file RKE2 keeps on a node:
- * server/tls/** (servers), the agent/ certificates and kubeconfigs, server/cred kubeconfigs and
- * rke2.yaml. `tail -n +1` frames each file with a `==> path <==` header in a single process.
- * Backup copies (tls-<unix>) are left out: they are not in use.
+ * server/tls/** (servers) and the agent/ and server/cred certificates in full (public PEM), the
+ * agent and server/cred kubeconfigs and rke2.yaml through KUBECONFIG_CERT_FILTER. Each file is
+ * framed with a `==> path <==` header. Backup copies (tls-<unix>) are left out: they are not in use.
  */
 export function readCertFilesCommand(): RemoteCommand {
   const line = [
+    `RKE2_CHATOPS_KCF=${shellQuote(KUBECONFIG_CERT_FILTER)}; export RKE2_CHATOPS_KCF;`,
     "{",
     `find ${SERVER_TLS_DIR} -type f -name '*.crt' -print0;`,
-    `find ${AGENT_DIR} ${DATA_DIR}/server/cred -maxdepth 1 -type f \\( -name '*.crt' -o -name '*.kubeconfig' \\) -print0;`,
+    `find ${AGENT_DIR} ${DATA_DIR}/server/cred -maxdepth 1 -type f -name '*.crt' -print0;`,
+    "} 2>/dev/null | xargs -0 -r tail -n +1 --;",
+    "{",
+    `find ${AGENT_DIR} ${DATA_DIR}/server/cred -maxdepth 1 -type f -name '*.kubeconfig' -print0;`,
     `find ${ADMIN_KUBECONFIG} -maxdepth 0 -type f -print0;`,
-    "} 2>/dev/null | xargs -0 -r tail -n +1 --",
+    `} 2>/dev/null | xargs -0 -r sh -c ${shellQuote(FILTER_EACH)} sh`,
   ].join(" ");
   return { line };
 }

@@ -1,3 +1,4 @@
+import { redactUrls } from "../../shared/redact-url.js";
 import type { CommandResult } from "../../ssh/ssh-executor.js";
 import type { StepFailure } from "../engine/definition.js";
 
@@ -37,13 +38,15 @@ export function trimStderr(s: string): string {
   return t.length <= STDERR_MAX ? t : `…${t.slice(-STDERR_MAX)}`;
 }
 
+/** Recorded in the ledger and shown in Slack: URL credentials (installer mirrors) are redacted here, once. */
 export function commandFailure(what: string, command: string, res: CommandResult): StepFailure {
   const how = res.timedOut ? "timed out" : `exited ${res.code ?? `by signal ${res.signal ?? "?"}`}`;
+  const shown = redactUrls(command);
   return {
-    message: `${what}: \`${command}\` ${how}`,
-    command,
+    message: `${what}: \`${shown}\` ${how}`,
+    command: shown,
     exitCode: res.code,
-    stderr: trimStderr(res.stderr || res.stdout),
+    stderr: redactUrls(trimStderr(res.stderr || res.stdout)),
   };
 }
 

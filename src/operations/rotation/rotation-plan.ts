@@ -1,4 +1,5 @@
 import type { ClusterSpec, Inventory } from "../../config/inventory.js";
+import { escapeMrkdwn } from "../../slack/blocks/mrkdwn.js";
 import type { PlanText, PlannedPhase } from "../engine/records.js";
 import { snapshotName } from "./backup-steps.js";
 import { daysBetween, type LeafFact } from "./renewal.js";
@@ -63,7 +64,7 @@ export function rotationPlanText(
     .slice(0, 5)
     .map(
       ({ node, l }) =>
-        `• ${node}: \`${l.path}\` expires ${l.notAfter.slice(0, 10)} (${daysBetween(now, l.notAfter)} days)`,
+        `• ${node}: \`${escapeMrkdwn(l.path)}\` expires ${l.notAfter.slice(0, 10)} (${daysBetween(now, l.notAfter)} days)`,
     );
   const lines = [
     `*Phase 1 — Backup* on every server: etcd snapshot \`${snapshotName(opId)}\` (while rke2-server runs) and a tarball of server/tls.`,

@@ -3,6 +3,8 @@ import type { PlanText, PlannedPhase } from "../engine/records.js";
 import { snapshotName } from "../rotation/backup-steps.js";
 import { installCommand } from "./install-command.js";
 import type { UpgradeParams } from "./upgrade-params.js";
+import { redactUrls } from "../../shared/redact-url.js";
+import { escapeMrkdwn as e } from "../../slack/blocks/mrkdwn.js";
 
 export const PHASE = { backup: "backup", servers: "server-roll", agents: "agent-roll" } as const;
 export const SERVER_STEPS = ["install", "restart", "wait-ready"];
@@ -65,7 +67,7 @@ export function upgradePlanText(
   const skipped = p.nodes.filter((n) => n.skipped);
   const o = inv.operations;
   const lines = [
-    `*Target:* \`${p.target}\` (you asked for \`${p.requested}\`; ${p.via === "exact version" ? "an exact release" : `resolved through ${p.via}`} at ${p.channelUrl}).`,
+    `*Target:* \`${p.target}\` (you asked for \`${e(p.requested)}\`; ${p.via === "exact version" ? "an exact release" : `resolved through ${e(p.via)}`} at ${e(redactUrls(p.channelUrl))}).`,
     "*Nodes* (current → target):",
     ...p.nodes.map((n) =>
       n.skipped
@@ -79,7 +81,7 @@ export function upgradePlanText(
     agents.length > 0
       ? `*Phase ${servers.length > 0 ? 3 : 2} — Agents* in order ${agents.join(", ")}, at most ${o.agentConcurrency} at once (agent concurrency ${o.agentConcurrency}). Per agent: \`kubectl cordon\`, \`kubectl drain --ignore-daemonsets --delete-emptydir-data --timeout=${o.drainTimeoutSeconds}s\`, installer, \`systemctl restart rke2-agent\`, wait for Ready on ${p.target}, \`kubectl uncordon\`.`
       : "*Agents*: none to upgrade.",
-    `*Installer:* \`${installCommand(inv.upgrade.installCommand, "server", p.target).line}\` (type agent on agents).`,
+    `*Installer:* \`${e(redactUrls(installCommand(inv.upgrade.installCommand, "server", p.target).line))}\` (type agent on agents).`,
     "*Then*: every node on the target and Ready, kube-system pods running, /readyz ok and etcd healthy on every server; a before/after table.",
   ];
   if (skipped.length > 0)

@@ -2,6 +2,8 @@ import { findCluster, type Inventory } from "../../config/inventory.js";
 import type { FetchLike } from "../../rke2/channel-client.js";
 import { SUC_COMMANDS, sucPlansYaml } from "../../rke2/suc-plans.js";
 import type { ChatMessage, ChatPort } from "../../shared/chat-port.js";
+import { redactUrls } from "../../shared/redact-url.js";
+import { escapeMrkdwn } from "../../slack/blocks/mrkdwn.js";
 import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";
 import type { SshExecutor } from "../../ssh/ssh-executor.js";
@@ -49,7 +51,7 @@ export function createUpgradePlanCommand(deps: UpgradePlanCommandDeps): UpgradeP
     const cluster = findCluster(deps.inventory, cmd.cluster);
     if (!cluster)
       return reply(
-        `Unknown cluster \`${cmd.cluster}\`. Known: ${deps.inventory.clusters.map((c) => c.name).join(", ")}.`,
+        `Unknown cluster \`${escapeMrkdwn(cmd.cluster)}\`. Known: ${deps.inventory.clusters.map((c) => c.name).join(", ")}.`,
       );
     const log = deps.logger.child({ command: "upgrade-plan", cluster: cluster.name, user: by.userId });
     const remote = createRemoteAccess({
@@ -72,8 +74,9 @@ export function createUpgradePlanCommand(deps: UpgradePlanCommandDeps): UpgradeP
     if (!a.ok) {
       const head = a.nothingToDo
         ? "Nothing to plan:"
-        : `No upgrade plan for ${cluster.name} → \`${cmd.target}\`:`;
-      return reply([head, ...a.problems.map((p) => `• ${p}`)].join("\n"));
+        : `No upgrade plan for ${cluster.name} → \`${escapeMrkdwn(cmd.target)}\`:`;
+      // Problems quote node output and channel-server data.
+      return reply([head, ...a.problems.map((p) => `• ${escapeMrkdwn(redactUrls(p))}`)].join("\n"));
     }
     const p = a.params;
     const agentConcurrency = deps.inventory.operations.agentConcurrency;
@@ -86,7 +89,7 @@ export function createUpgradePlanCommand(deps: UpgradePlanCommandDeps): UpgradeP
     const todo = p.nodes.filter((n) => !n.skipped);
     return reply(
       [
-        `*System Upgrade Controller plans for ${cluster.name} → \`${p.target}\`* (you asked for \`${p.requested}\`; ${p.via}), uploaded as \`${PLAN_FILENAME}\` to <#${cluster.channel}>.`,
+        `*System Upgrade Controller plans for ${cluster.name} → \`${p.target}\`* (you asked for \`${escapeMrkdwn(p.requested)}\`; ${escapeMrkdwn(p.via)}), uploaded as \`${PLAN_FILENAME}\` to <#${cluster.channel}>.`,
         `server-plan: concurrency 1, cordon, control-plane nodes; agent-plan: concurrency ${agentConcurrency}, waits for server-plan. Pinned to the exact version, not a channel.`,
         `Nodes to upgrade: ${todo.map((n) => `${n.node} ${n.kubelet} → ${p.target}`).join(", ")}${
           todo.length < p.nodes.length

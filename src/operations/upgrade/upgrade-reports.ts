@@ -4,6 +4,7 @@ import type { SizedFile } from "../rotation/backup-steps.js";
 import { humanSize } from "../rotation/remote-output.js";
 import type { FinalVersion } from "./post-verify-step.js";
 import { upgradeParams } from "./upgrade-params.js";
+import { escapeMrkdwn as e } from "../../slack/blocks/mrkdwn.js";
 import { PHASE, VERIFY_STEP } from "./upgrade-phases.js";
 
 const itemsOf = (op: OpRecord, phaseId: string) =>
@@ -20,8 +21,8 @@ function snapshotOf(
 export function backupReport(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): string[] {
   const { node, file } = snapshotOf(op, nodes);
   return [
-    `• etcd snapshot on *${node}*: ${file ? `\`${file.path}\` (${humanSize(file.size)})` : "—"}`,
-    `Restore, if the upgrade must be undone: stop rke2-server on every server, then on ${node} \`rke2 server --cluster-reset --cluster-reset-restore-path=${file?.path ?? "<file>"}\` (keep \`server/token\`).`,
+    `• etcd snapshot on *${node}*: ${file ? `\`${e(file.path)}\` (${humanSize(file.size)})` : "—"}`,
+    `Restore, if the upgrade must be undone: stop rke2-server on every server, then on ${node} \`rke2 server --cluster-reset --cluster-reset-restore-path=${e(file?.path ?? "<file>")}\` (keep \`server/token\`).`,
   ];
 }
 
@@ -33,7 +34,7 @@ export function rollReport(phaseId: string) {
       const led = nodes.get(i.node);
       const before = p.nodes.find((n) => n.node === i.node)?.kubelet ?? "?";
       const ready = led?.steps[stepKey(phaseId, "wait-ready")]?.summary ?? "";
-      return `• *${i.node}*: ${before} → ${String(led?.facts.versionAfter ?? "?")}${ready ? ` (${ready})` : ""}`;
+      return `• *${i.node}*: ${e(before)} → ${e(String(led?.facts.versionAfter ?? "?"))}${ready ? ` (${e(ready)})` : ""}`;
     });
   };
 }
@@ -58,7 +59,7 @@ export function upgradeCompletion(op: OpRecord, nodes: ReadonlyMap<string, NodeL
     table: { headers: ["node", "role", "before", "after", "result"], rows },
     notes: [
       `The upgrade of ${op.cluster} to ${p.target} is complete: every node runs ${p.target} and is Ready, kube-system pods are running, /readyz is ok and etcd healthy on every server.`,
-      `The etcd snapshot taken before it stays on ${node}${file ? `: \`${file.path}\`` : ""}.`,
+      `The etcd snapshot taken before it stays on ${node}${file ? `: \`${e(file.path)}\`` : ""}.`,
     ],
   };
 }

@@ -5,9 +5,8 @@ export type Block = Record<string, unknown>;
 
 export const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
-/** Escape the three characters Slack mrkdwn treats as control characters. */
-export const esc = (s: string): string =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+/** Escape the three characters Slack mrkdwn treats as control characters (mrkdwn.ts). */
+export { escapeMrkdwn as esc } from "./mrkdwn.js";
 
 export const header = (text: string): Block => ({
   type: "header",

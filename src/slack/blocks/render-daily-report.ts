@@ -7,6 +7,7 @@ import { context, fitBlocks, header, packLines, section, type Block } from "./bl
 import { plural, stamp } from "./format-cert.js";
 import {
   countsLine,
+  failedWord,
   healthyLine,
   problemLine,
   reportEmoji,
@@ -82,7 +83,7 @@ function renderThread(r: ClusterReport, nodeNames: string[], extra: Block[]): Ch
     for (const text of packLines(lines)) sections.push(section(text));
   }
   for (const u of r.unreachable)
-    sections.push(section(`:no_entry: *${u.node}* (${u.role}) — *unreachable*${whyUnreachable(u)}`));
+    sections.push(section(`:no_entry: *${u.node}* (${u.role}) — *${failedWord(u)}*${whyUnreachable(u)}`));
   const quiet = healthyNodes(r, byNode, nodeNames);
   if (quiet.length > 0) {
     const lead = `:white_check_mark: ${plural(quiet.length, "node")} with nothing to do: `;

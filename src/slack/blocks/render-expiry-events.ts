@@ -19,7 +19,7 @@ export function eventsDetailBlocks(ev: EventsRead): Block[] {
     `*Kubernetes events* (\`kubectl get events -A --field-selector reason=CertificateExpirationWarning\` on ${esc(ev.server)})`,
     ...ev.events.map(
       (e) =>
-        `• \`${esc(e.node)}\` ${e.type} *${esc(e.reason)}*${e.count > 1 ? ` ×${e.count}` : ""}: ${esc(e.message).slice(0, 600)}`,
+        `• \`${esc(e.node)}\` ${esc(e.type)} *${esc(e.reason)}*${e.count > 1 ? ` ×${e.count}` : ""}: ${esc(e.message.slice(0, 600))}`,
     ),
   ];
   return packLines(lines).map(section);

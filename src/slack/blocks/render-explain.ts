@@ -42,7 +42,7 @@ export function renderExplain(answer: ExplainAnswer): ChatMessage {
     for (const b of live.backups) {
       const list = b.backups
         .slice(0, 5)
-        .map((x) => `\`${x.path}\` (${day(x.takenAt)})`)
+        .map((x) => `\`${esc(x.path)}\` (${day(x.takenAt)})`)
         .join(", ");
       body.push(section(`*Backups on ${esc(b.node)}*: ${list || "no tls-<timestamp> backup directories"}`));
     }

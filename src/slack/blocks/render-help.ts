@@ -1,11 +1,12 @@
 import type { ChatMessage } from "../../shared/chat-port.js";
 import { SUBCOMMAND_SUMMARY, SUBCOMMAND_USAGE, type SubcommandName } from "../commands/usage.js";
-import { context, header, section } from "./block-kit.js";
+import { context, esc, header, section } from "./block-kit.js";
+import { inlineCode } from "./mrkdwn.js";
 
 /** `/rke2 help`: every subcommand, and the clusters this bot knows. */
 export function renderHelp(clusters: readonly string[]): ChatMessage {
   const lines = (Object.keys(SUBCOMMAND_USAGE) as SubcommandName[]).map(
-    (k) => `\`${SUBCOMMAND_USAGE[k]}\` — ${SUBCOMMAND_SUMMARY[k]}`,
+    (k) => `${inlineCode(SUBCOMMAND_USAGE[k])} — ${esc(SUBCOMMAND_SUMMARY[k])}`,
   );
   const known = clusters.length > 0 ? clusters.map((c) => `\`${c}\``).join(", ") : "none configured";
   return {

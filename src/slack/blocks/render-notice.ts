@@ -1,13 +1,15 @@
 import type { ChatMessage } from "../../shared/chat-port.js";
 import { context, esc, section } from "./block-kit.js";
+import { codeBlock } from "./mrkdwn.js";
 
 /** A malformed command: what was wrong, and the usage line. */
 export function renderUsageError(message: string, usage: string): ChatMessage {
+  // The message quotes what the user typed; the usage line has <placeholders> Slack would read as links.
   return {
-    text: `${message} Usage: ${usage}`,
+    text: `${esc(message)} Usage: ${usage}`,
     blocks: [
-      section(`:warning: ${message}`),
-      section(`*Usage*\n\`\`\`${usage}\`\`\``),
+      section(`:warning: ${esc(message)}`),
+      section(`*Usage*\n${codeBlock(usage, { keep: "start" })}`),
       context("`/rke2 help` lists every subcommand"),
     ],
   };

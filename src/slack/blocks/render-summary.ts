@@ -41,9 +41,13 @@ export const healthyLine = (r: ClusterReport, renewalWindowDays?: number): strin
   return `${STATUS_EMOJI.ok} ${plural(ok, `${other}certificate`)} fine${horizon}.`;
 };
 
+/** A node whose listing was cut (IncompleteScanError) answered, but was not scanned completely. */
+export const failedWord = (u: { kind: string }): string =>
+  u.kind === "incomplete" ? "not scanned completely" : "unreachable";
+
 export function unreachableLines(r: ClusterReport): string[] {
   return r.unreachable.map(
-    (u) => `:no_entry: \`${u.node}\` (${u.role}) *unreachable*: ${esc(u.kind)} — ${esc(u.message)}`,
+    (u) => `:no_entry: \`${u.node}\` (${u.role}) *${failedWord(u)}*: ${esc(u.kind)} — ${esc(u.message)}`,
   );
 }
 
@@ -85,4 +89,4 @@ export function problemSections(problems: ProblemCert[], detailed: number): stri
 
 /** ": timeout — connect ETIMEDOUT …", without repeating "unreachable". */
 export const whyUnreachable = (u: { kind: string; message: string }): string =>
-  `${u.kind && u.kind !== "unreachable" ? ` (${esc(u.kind)})` : ""}: ${esc(u.message)}`;
+  `${u.kind && u.kind !== "unreachable" && u.kind !== "incomplete" ? ` (${esc(u.kind)})` : ""}: ${esc(u.message)}`;

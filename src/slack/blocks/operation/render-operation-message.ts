@@ -1,7 +1,12 @@
 import type { OperationView, PhaseMark } from "../../../operations/view/operation-view.js";
 import type { ChatMessage } from "../../../shared/chat-port.js";
+import { redactUrls } from "../../../shared/redact-url.js";
 import { context, esc, fitBlocks, header, packLines, section, type Block } from "../block-kit.js";
 import { operationButtons } from "./operation-buttons.js";
+import { ABORT_WHO } from "./render-thread-note.js";
+
+/** Failure texts and preflight problems embed command lines, node output and channel-server data. */
+const untrusted = (s: string): string => esc(redactUrls(s));
 
 const MARK: Record<PhaseMark, string> = {
   pending: "⚪",
@@ -36,7 +41,7 @@ export function renderOperationMessage(v: OperationView): ChatMessage {
     body.push(
       ...packLines([
         "*Preflight failed; nothing to approve:*",
-        ...v.preflightProblems.map((p) => `• ${esc(p)}`),
+        ...v.preflightProblems.map((p) => `• ${untrusted(p)}`),
       ]).map(section),
     );
   } else {
@@ -49,7 +54,7 @@ export function renderOperationMessage(v: OperationView): ChatMessage {
     const f = v.failure;
     body.push(
       section(
-        `❌ *${esc(f.step)}* failed on *${esc(f.node)}*: ${esc(f.message)}${f.backupDir ? `\nRestore point: \`${esc(f.backupDir)}\`` : ""}\nDetails in the thread.`,
+        `❌ *${esc(f.step)}* failed on *${esc(f.node)}*: ${untrusted(f.message)}${f.backupDir ? `\nRestore point: \`${esc(f.backupDir)}\`` : ""}\nDetails in the thread.`,
       ),
     );
   }
@@ -64,7 +69,9 @@ export function renderOperationMessage(v: OperationView): ChatMessage {
   } else if (v.gate?.kind === "failure") {
     tail.push(operationButtons(v.id, v.gate.token, ["retry", "abort"]));
     tail.push(
-      context(`Retry re-checks the node before acting. Approvers only. Expires ${v.gate.expiresAt}.`),
+      context(
+        `Retry re-checks the node before acting (approvers only); Abort ends the operation (${ABORT_WHO}). Expires ${v.gate.expiresAt}.`,
+      ),
     );
   } else if (v.cancellable) {
     tail.push(operationButtons(v.id, "cancel", ["cancel"]));

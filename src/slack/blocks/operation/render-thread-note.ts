@@ -2,10 +2,18 @@ import type { ThreadNote } from "../../../operations/engine/ports.js";
 import type { FailureInfo } from "../../../operations/engine/records.js";
 import type { ChatMessage } from "../../../shared/chat-port.js";
 import { LIMITS } from "../limits.js";
-import { clip, esc, fitBlocks, header, packLines, section, type Block } from "../block-kit.js";
+import { redactUrls } from "../../../shared/redact-url.js";
+import { esc, fitBlocks, header, packLines, section, type Block } from "../block-kit.js";
+import { codeBlock, escapeMrkdwn } from "../mrkdwn.js";
 import { operationButtons } from "./operation-buttons.js";
 
-/** A monospace table, split into code-block sections that each stay under the section limit. */
+/** Failure texts embed command lines and output: credentials in URLs redacted, then escaped. */
+const untrusted = (s: string): string => escapeMrkdwn(redactUrls(s));
+
+/**
+ * A monospace table, split into code-block sections that each stay under the section limit.
+ * Cells come from nodes (versions, names): padded raw so columns line up, then escaped per line.
+ */
 export function codeTableSections(headers: string[], rows: string[][]): Block[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
@@ -13,25 +21,30 @@ export function codeTableSections(headers: string[], rows: string[][]): Block[] 
       .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join("  ")
       .trimEnd();
-  const lines = [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+  const lines = [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].map((l) =>
+    escapeMrkdwn(l.replace(/`/g, "'")),
+  );
   return packLines(lines, LIMITS.sectionText - 8).map((chunk) => section("```" + chunk + "```"));
 }
+
+/** authorize(): Reject, Abort and Cancel only stop work, so the requester may do them too. */
+export const ABORT_WHO = "approvers or the requester";
 
 function failureBlocks(op: ThreadNote & { kind: "failure" }): { body: Block[]; tail: Block[] } {
   const f = op.op.failure as FailureInfo;
   const lines = [
-    `❌ *${esc(f.step)}* failed on *${esc(f.node)}* (phase ${f.phase + 1}): ${esc(f.message)}`,
+    `❌ *${esc(f.step)}* failed on *${esc(f.node)}* (phase ${f.phase + 1}): ${untrusted(f.message)}`,
     f.command
-      ? `Command: \`${esc(f.command)}\`${f.exitCode !== undefined ? `, exit code ${f.exitCode ?? "none (killed or timed out)"}` : ""}`
+      ? `Command: \`${untrusted(f.command.replace(/`/g, "'"))}\`${f.exitCode !== undefined ? `, exit code ${f.exitCode ?? "none (killed or timed out)"}` : ""}`
       : "",
     f.backupDir
       ? `Certificates before the rotation are in \`${esc(f.backupDir)}\` on ${esc(f.node)}: restore from there if needed.`
       : "",
-    ...f.recovery.map((r) => `• ${esc(r)}`),
-    "No other node was touched after this failure. *Retry step* re-checks the node before acting; *Abort* ends the operation (approvers only).",
+    ...f.recovery.map((r) => `• ${untrusted(r)}`),
+    `No other node was touched after this failure. *Retry step* re-checks the node before acting (approvers only); *Abort* ends the operation (${ABORT_WHO}).`,
   ].filter(Boolean);
   const blocks = packLines(lines).map(section);
-  if (f.stderr) blocks.splice(1, 0, section("```" + clip(f.stderr, LIMITS.sectionText - 8) + "```"));
+  if (f.stderr) blocks.splice(1, 0, section(codeBlock(redactUrls(f.stderr))));
   const tail =
     op.op.gate?.kind === "failure" ? [operationButtons(op.op.id, op.op.gate.token, ["retry", "abort"])] : [];
   return { body: blocks, tail };
