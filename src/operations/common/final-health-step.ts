@@ -1,4 +1,5 @@
 import { readOnlyStep } from "../engine/definition.js";
+import { cleanupActionRecords } from "../engine/step-act.js";
 import { readNodeStatuses, readyzOn } from "./cluster-health.js";
 import { pollForReadiness } from "./poll.js";
 
@@ -20,6 +21,9 @@ export const finalHealthStep = readOnlyStep({
       }
       return { ok: true, why: `all ${ctx.cluster.nodes.length} nodes Ready, /readyz ok on every server` };
     });
-    return r.ok ? { ok: true, summary: r.why } : { ok: false, failure: { message: r.why } };
+    if (!r.ok) return { ok: false, failure: { message: r.why } };
+    // The last step of the operation: the nodes' action records are no longer needed.
+    await cleanupActionRecords(ctx);
+    return { ok: true, summary: r.why };
   },
 });

@@ -2,8 +2,8 @@ import { systemctl } from "../../rke2/commands.js";
 import { probeNode } from "../common/cluster-health.js";
 import { pollForReadiness, pollUntil } from "../common/poll.js";
 import { readOnlyStep, type StepContext, type StepDef } from "../engine/definition.js";
+import { actFailure, actOnce, priorAct } from "../engine/step-act.js";
 import { compareNow, judgeRenewal } from "./leaf-steps.js";
-import { commandFailure } from "./remote-output.js";
 import { serviceState } from "./server-steps.js";
 
 const allRenewed = async (ctx: StepContext) => (await compareNow(ctx)).every((c) => c.verdict === "renewed");
@@ -44,18 +44,20 @@ export const restartAgentStep: StepDef = {
   disruptive: true,
   retryFrom: "restart",
   async check(ctx) {
+    const prior = await priorAct(ctx, "restart");
+    if (prior) return prior;
     // await-renewal has just looked; read again only when this step ran before (crash, Retry).
     if (!ctx.resumed && ctx.record.attempts === 0 && typeof ctx.facts.reenrolledAlone === "boolean")
       return { done: ctx.facts.reenrolledAlone, observed: { renewed: ctx.facts.reenrolledAlone } };
     const done = await allRenewed(ctx);
     return { done, observed: { renewed: done } };
   },
-  async act(ctx) {
+  async act(ctx, check) {
     const cmd = systemctl("restart", "rke2-agent");
-    const res = await ctx.remote.run(ctx.node, cmd);
+    const { res } = await actOnce(ctx, check, "restart", cmd);
     return res.code === 0
       ? { ok: true, facts: { restarted: true } }
-      : { ok: false, failure: commandFailure("restart failed", cmd.line, res) };
+      : { ok: false, failure: actFailure("restart failed", cmd.line, res) };
   },
   async verify(ctx) {
     const state = await serviceState(ctx, "rke2-agent");

@@ -2,7 +2,8 @@ import { etcdSnapshotSave } from "../../rke2/commands.js";
 import { DATA_DIR, SNAPSHOT_DIR } from "../../rke2/paths.js";
 import { sh } from "../../ssh/shell-quote.js";
 import type { StepContext, StepDef } from "../engine/definition.js";
-import { commandFailure, humanSize, parseSizedPaths, parseSnapshotName } from "./remote-output.js";
+import { actFailure, actOnce, priorAct } from "../engine/step-act.js";
+import { humanSize, parseSizedPaths, parseSnapshotName } from "./remote-output.js";
 
 /** Names derived from the operation id, so a resumed worker finds what an earlier attempt made. */
 export const snapshotName = (opId: string) => `rke2-chatops-${opId}`;
@@ -34,13 +35,15 @@ export const snapshotStep: StepDef = {
   id: "snapshot",
   title: "etcd snapshot",
   async check(ctx) {
+    const prior = await priorAct(ctx, "snapshot");
+    if (prior) return prior;
     const found = await findSnapshot(ctx);
     return { done: !!found && found.size > 0, observed: { existing: found ?? null } };
   },
-  async act(ctx) {
+  async act(ctx, check) {
     const cmd = etcdSnapshotSave(snapshotName(ctx.op.id));
-    const res = await ctx.remote.run(ctx.node, cmd);
-    if (res.code !== 0) return { ok: false, failure: commandFailure("etcd snapshot failed", cmd.line, res) };
+    const { res } = await actOnce(ctx, check, "snapshot", cmd);
+    if (res.code !== 0) return { ok: false, failure: actFailure("etcd snapshot failed", cmd.line, res) };
     return { ok: true, facts: { snapshotReported: parseSnapshotName(res.stderr + res.stdout) ?? null } };
   },
   async verify(ctx) {
@@ -64,19 +67,18 @@ export const tlsBackupStep: StepDef = {
   id: "tls-backup",
   title: "server/tls tarball",
   async check(ctx) {
+    const prior = await priorAct(ctx, "tls-backup");
+    if (prior) return prior;
     const size = await statSize(ctx, tlsTarball(ctx.op.id));
     return { done: (size ?? 0) > 0, observed: { size: size ?? null } };
   },
-  async act(ctx) {
+  async act(ctx, check) {
     const path = tlsTarball(ctx.op.id);
-    const tar = sh`tar -czf ${`${path}.partial`} -C ${`${DATA_DIR}/server`} tls`;
-    const t = await ctx.remote.run(ctx.node, tar);
-    // GNU tar exits 1 for "file changed as we read it": the archive is still complete.
-    if (t.code !== 0 && t.code !== 1)
-      return { ok: false, failure: commandFailure("tls backup failed", tar.line, t) };
-    const mv = sh`mv -f ${`${path}.partial`} ${path}`;
-    const m = await ctx.remote.run(ctx.node, mv);
-    if (m.code !== 0) return { ok: false, failure: commandFailure("tls backup rename failed", mv.line, m) };
+    // GNU tar exits 1 for "file changed as we read it": the archive is still complete. One
+    // command under the step's lock, so two tars never write the same .partial.
+    const tar = sh`tar -czf ${`${path}.partial`} -C ${`${DATA_DIR}/server`} tls; rc=$?; test $rc -le 1 || exit $rc; mv -f ${`${path}.partial`} ${path}`;
+    const { res } = await actOnce(ctx, check, "tls-backup", tar);
+    if (res.code !== 0) return { ok: false, failure: actFailure("tls backup failed", tar.line, res) };
     return { ok: true };
   },
   async verify(ctx) {

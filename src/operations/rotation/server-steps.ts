@@ -5,14 +5,33 @@ import { sh } from "../../ssh/shell-quote.js";
 import { probeNode } from "../common/cluster-health.js";
 import { pollForReadiness } from "../common/poll.js";
 import { readOnlyStep, type StepContext, type StepDef } from "../engine/definition.js";
+import { actFailure, actOnce, priorAct } from "../engine/step-act.js";
 import { compareNow, F, judgeRenewal } from "./leaf-steps.js";
 import { commandFailure, parseRotateBackupDir, parseTlsBackupDirs } from "./remote-output.js";
 import { rotationState } from "./renewal.js";
 
+const IN_PROGRESS = new Set(["activating", "deactivating", "reloading", "refreshing"]);
+
+/**
+ * The unit's settled state. activating/deactivating mean "in progress": neither done nor not
+ * done, so wait (engine clock, readiness timeout) until it settles; a unit that never settles
+ * fails the step instead of being judged.
+ */
 export async function serviceState(ctx: StepContext, svc: Service): Promise<string> {
-  const res = await ctx.remote.run(ctx.node, systemctl("is-active", svc));
-  return res.stdout.trim() || `unknown (exit ${res.code})`;
+  let state = "";
+  const r = await pollForReadiness(ctx, async () => {
+    const res = await ctx.remote.run(ctx.node, systemctl("is-active", svc));
+    state = res.stdout.trim() || `unknown (exit ${res.code})`;
+    return { ok: !IN_PROGRESS.has(state), why: state };
+  });
+  if (!r.ok)
+    throw new Error(
+      `${svc} on ${ctx.node.name} still ${state} after ${Math.round(r.waitedMs / 1000)} s (waited for it to settle)`,
+    );
+  return state;
 }
+
+const STOPPED = new Set(["inactive", "failed"]);
 
 /** After a crash the rotate log is lost: the newest tls-<unix> dir is this rotation's backup. */
 async function findBackupDir(ctx: StepContext): Promise<string | undefined> {
@@ -26,23 +45,23 @@ export const stopStep: StepDef = {
   disruptive: true,
   retryFrom: "stop",
   async check(ctx) {
+    const prior = await priorAct(ctx, "stop");
+    if (prior) return prior;
     // `systemctl stop` is idempotent; the read only matters after a crash or a dropped connection.
     if (!ctx.resumed) return { done: false };
     const state = await serviceState(ctx, "rke2-server");
-    return { done: state !== "active", observed: { service: state } };
+    return { done: STOPPED.has(state), observed: { service: state } };
   },
-  async act(ctx) {
+  async act(ctx, check) {
     const cmd = systemctl("stop", "rke2-server");
-    const res = await ctx.remote.run(ctx.node, cmd);
-    return res.code === 0
-      ? { ok: true }
-      : { ok: false, failure: commandFailure("stop failed", cmd.line, res) };
+    const { res } = await actOnce(ctx, check, "stop", cmd);
+    return res.code === 0 ? { ok: true } : { ok: false, failure: actFailure("stop failed", cmd.line, res) };
   },
   async verify(ctx) {
     const state = await serviceState(ctx, "rke2-server");
-    return state === "active"
-      ? { ok: false, failure: { message: `rke2-server still active after stop` } }
-      : { ok: true, summary: state };
+    return STOPPED.has(state)
+      ? { ok: true, summary: state }
+      : { ok: false, failure: { message: `rke2-server is ${state} after stop` } };
   },
 };
 
@@ -56,23 +75,23 @@ export const rotateStep: StepDef = {
   title: "rke2 certificate rotate",
   retryFrom: "stop",
   async check(ctx) {
-    // First attempt, straight after record-before and stop: the files are the recorded ones.
-    // Any earlier attempt (crash, dropped connection, Retry) means: read the files first.
-    if (!ctx.resumed && ctx.record.attempts === 0) return { done: false };
+    // Repeating it is harmful: the action record first, then always the files (never assumed).
+    const prior = await priorAct(ctx, "rotate");
+    if (prior) return prior;
     const state = rotationState(await compareNow(ctx));
     const done = state === "deleted" || state === "renewed";
     const facts =
       done && !ctx.facts[F.backupDir] ? { [F.backupDir]: (await findBackupDir(ctx)) ?? null } : undefined;
     return { done, observed: { files: state }, facts };
   },
-  async act(ctx) {
+  async act(ctx, check) {
     const cmd = certificateRotate();
-    const res = await ctx.remote.run(ctx.node, cmd);
+    const { res } = await actOnce(ctx, check, "rotate", cmd);
     const dir = parseRotateBackupDir(`${res.stderr}\n${res.stdout}`);
     if (res.code !== 0)
       return {
         ok: false,
-        failure: commandFailure("certificate rotate failed", cmd.line, res),
+        failure: actFailure("certificate rotate failed", cmd.line, res),
         facts: dir ? { [F.backupDir]: dir } : undefined,
       };
     return { ok: true, facts: { [F.backupDir]: dir ?? (await findBackupDir(ctx)) ?? null } };
@@ -96,17 +115,17 @@ export const startStep: StepDef = {
   title: "start rke2-server",
   retryFrom: "stop",
   async check(ctx) {
+    const prior = await priorAct(ctx, "start");
+    if (prior) return prior;
     // Starting an active unit is a no-op; after a crash the read tells "already started" apart.
     if (!ctx.resumed) return { done: false };
     const state = await serviceState(ctx, "rke2-server");
     return { done: state === "active", observed: { service: state } };
   },
-  async act(ctx) {
+  async act(ctx, check) {
     const cmd = systemctl("start", "rke2-server");
-    const res = await ctx.remote.run(ctx.node, cmd);
-    return res.code === 0
-      ? { ok: true }
-      : { ok: false, failure: commandFailure("start failed", cmd.line, res) };
+    const { res } = await actOnce(ctx, check, "start", cmd);
+    return res.code === 0 ? { ok: true } : { ok: false, failure: actFailure("start failed", cmd.line, res) };
   },
   async verify() {
     // rke2-server is Type=notify: start returns 0 only once the unit is up. Readiness (Ready,

@@ -1,7 +1,8 @@
 import { kubectl } from "../../rke2/commands.js";
-import type { StepContext, StepDef, StepOutcome } from "../engine/definition.js";
-import { commandFailure } from "../rotation/remote-output.js";
-import { kubectlOnHealthy } from "./api-server.js";
+import type { CommandResult } from "../../ssh/ssh-executor.js";
+import type { CheckResult, StepContext, StepDef, StepOutcome } from "../engine/definition.js";
+import { actFailure, actOnce, priorAct } from "../engine/step-act.js";
+import { healthyServer } from "./api-server.js";
 import { apiStatus, isError } from "./node-versions.js";
 import { blockingBudgets, pdbAdvice } from "./pdb-blockers.js";
 
@@ -10,19 +11,41 @@ async function cordoned(ctx: StepContext): Promise<boolean | string> {
   return isError(api) ? api.error : api.unschedulable;
 }
 
+const servers = (ctx: StepContext) => ctx.cluster.nodes.filter((n) => n.role === "server");
+
+/**
+ * A mutating kubectl, at most once per attempt, on a healthy server (the record is on that
+ * server: check() probes every server for it). Never repeated on another server after a failure.
+ */
+async function kubectlOnce(
+  ctx: StepContext,
+  check: CheckResult,
+  stepId: string,
+  args: string[],
+  timeoutMs?: number,
+): Promise<{ line: string; res: CommandResult; server: string } | { error: string }> {
+  const cmd = kubectl(...args);
+  if (check.recorded) return { line: cmd.line, res: check.recorded.result, server: check.recorded.on };
+  const server = await healthyServer(ctx.remote, ctx.cluster);
+  if (!server)
+    return { error: `no server of ${ctx.cluster.name} has /readyz ok to run \`kubectl ${args[0]}\` on` };
+  const { res } = await actOnce(ctx, check, stepId, cmd, { on: server, timeoutMs });
+  return { line: cmd.line, res, server: server.name };
+}
+
 /** `kubectl cordon|uncordon <node>` on a healthy server. */
-async function setCordon(ctx: StepContext, verb: "cordon" | "uncordon"): Promise<StepOutcome> {
-  const run = await kubectlOnHealthy(ctx.remote, ctx.cluster, [verb, ctx.node.name]);
+async function setCordon(
+  ctx: StepContext,
+  check: CheckResult,
+  verb: "cordon" | "uncordon",
+): Promise<StepOutcome> {
+  const run = await kubectlOnce(ctx, check, verb, [verb, ctx.node.name]);
   if ("error" in run) return { ok: false, failure: { message: run.error } };
   return run.res.code === 0
     ? { ok: true }
     : {
         ok: false,
-        failure: commandFailure(
-          `${verb} of ${ctx.node.name} failed (on ${run.server})`,
-          run.cmd.line,
-          run.res,
-        ),
+        failure: actFailure(`${verb} of ${ctx.node.name} failed (on ${run.server})`, run.line, run.res),
       };
 }
 
@@ -33,10 +56,12 @@ function cordonState(verb: "cordon" | "uncordon"): StepDef {
     title: `kubectl ${verb}`,
     retryFrom: "cordon",
     async check(ctx) {
+      const prior = await priorAct(ctx, verb, { on: servers(ctx) });
+      if (prior) return prior;
       const c = await cordoned(ctx);
       return { done: c === want, observed: { cordoned: c } };
     },
-    act: (ctx) => setCordon(ctx, verb),
+    act: (ctx, check) => setCordon(ctx, check, verb),
     async verify(ctx) {
       const c = await cordoned(ctx);
       return c === want
@@ -69,17 +94,21 @@ async function explainBlockedDrain(ctx: StepContext): Promise<string | undefined
   }
 }
 
+const drainTimeoutMs = (ctx: StepContext) => (ctx.inventory.operations.drainTimeoutSeconds + 120) * 1000;
+
 /**
- * Drain is idempotent (an already drained node drains at once), so check() never skips it. A node
- * whose drain failed is never installed: the failure halts the item before the install step.
+ * Drain is idempotent (an already drained node drains at once), so check() skips it only when a
+ * drain of this attempt already ran (or runs: then it waits). A node whose drain failed is never
+ * installed: the failure halts the item before the install step.
  */
 export const drainStep: StepDef = {
   id: "drain",
   title: "kubectl drain",
   disruptive: true,
   retryFrom: "cordon",
-  check: async () => ({ done: false }),
-  async act(ctx) {
+  check: async (ctx) =>
+    (await priorAct(ctx, "drain", { on: servers(ctx), timeoutMs: drainTimeoutMs(ctx) })) ?? { done: false },
+  async act(ctx, check) {
     const secs = ctx.inventory.operations.drainTimeoutSeconds;
     const args = [
       "drain",
@@ -88,14 +117,10 @@ export const drainStep: StepDef = {
       "--delete-emptydir-data",
       `--timeout=${secs}s`,
     ];
-    const run = await kubectlOnHealthy(ctx.remote, ctx.cluster, args, { timeoutMs: (secs + 120) * 1000 });
+    const run = await kubectlOnce(ctx, check, "drain", args, drainTimeoutMs(ctx));
     if ("error" in run) return { ok: false, failure: { message: run.error } };
     if (run.res.code === 0) return { ok: true, facts: { drainedVia: run.server } };
-    const failure = commandFailure(
-      `drain of ${ctx.node.name} failed (on ${run.server})`,
-      run.cmd.line,
-      run.res,
-    );
+    const failure = actFailure(`drain of ${ctx.node.name} failed (on ${run.server})`, run.line, run.res);
     const pdb = await explainBlockedDrain(ctx);
     if (pdb) return { ok: false, failure: { ...failure, message: pdb } };
     if (/disruption budget/i.test(run.res.stderr))

@@ -5,6 +5,7 @@ import { readOnlyStep, type StepContext } from "../engine/definition.js";
 import { installedVersion } from "./node-versions.js";
 import { targetOf } from "./upgrade-params.js";
 import { VERIFY_STEP } from "./upgrade-phases.js";
+import { cleanupActionRecords } from "../engine/step-act.js";
 
 export interface FinalVersion {
   installed: string;
@@ -69,6 +70,8 @@ export const postVerifyStep = readOnlyStep({
     let last: Awaited<ReturnType<typeof probe>> | undefined;
     const r = await pollForReadiness(ctx, async () => (last = await probe(ctx, targetOf(ctx.op))));
     if (!r.ok) return { ok: false, failure: { message: `post-upgrade verification: ${r.why}` } };
+    // The last step of the upgrade: the nodes' action records are no longer needed.
+    await cleanupActionRecords(ctx);
     const warnings = (last?.cordoned ?? []).map(
       (n) => `${n} is cordoned (not by this upgrade: its own agents are uncordoned once Ready)`,
     );

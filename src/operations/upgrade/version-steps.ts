@@ -3,7 +3,7 @@ import { systemctl } from "../../rke2/commands.js";
 import { readyzOn } from "../common/cluster-health.js";
 import { pollForReadiness } from "../common/poll.js";
 import { readOnlyStep, type StepContext, type StepDef } from "../engine/definition.js";
-import { commandFailure } from "../rotation/remote-output.js";
+import { actFailure, actOnce, priorAct } from "../engine/step-act.js";
 import { serviceState } from "../rotation/server-steps.js";
 import { installCommand } from "./install-command.js";
 import { apiStatus, installedVersion, isError } from "./node-versions.js";
@@ -30,15 +30,18 @@ export function installStep(role: Role): StepDef {
     title: "run the installer",
     retryFrom: retryFrom(role),
     async check(ctx) {
+      // An installer still running on the node (dropped session, other worker) is waited for, never doubled.
+      const prior = await priorAct(ctx, "install");
+      if (prior) return prior;
       const installed = await installedNow(ctx);
       return { done: installed === targetOf(ctx.op), observed: { installed } };
     },
-    async act(ctx) {
+    async act(ctx, check) {
       const cmd = installCommand(ctx.inventory.upgrade.installCommand, role, targetOf(ctx.op));
-      const res = await ctx.remote.run(ctx.node, cmd);
+      const { res } = await actOnce(ctx, check, "install", cmd);
       return res.code === 0
         ? { ok: true }
-        : { ok: false, failure: commandFailure(`installer failed on ${ctx.node.name}`, cmd.line, res) };
+        : { ok: false, failure: actFailure(`installer failed on ${ctx.node.name}`, cmd.line, res) };
     },
     async verify(ctx) {
       const installed = await installedNow(ctx);
@@ -63,6 +66,8 @@ export function restartStep(role: Role): StepDef {
     title: `restart ${svc}`,
     retryFrom: retryFrom(role),
     async check(ctx) {
+      const prior = await priorAct(ctx, "restart");
+      if (prior) return prior;
       const state = await serviceState(ctx, svc);
       const api = await apiStatus(ctx.remote, ctx.node);
       const kubelet = isError(api) ? api.error : api.kubeletVersion;
@@ -71,12 +76,12 @@ export function restartStep(role: Role): StepDef {
         observed: { service: state, kubelet },
       };
     },
-    async act(ctx) {
+    async act(ctx, check) {
       const cmd = systemctl("restart", svc);
-      const res = await ctx.remote.run(ctx.node, cmd);
+      const { res } = await actOnce(ctx, check, "restart", cmd);
       return res.code === 0
         ? { ok: true }
-        : { ok: false, failure: commandFailure(`restart failed on ${ctx.node.name}`, cmd.line, res) };
+        : { ok: false, failure: actFailure(`restart failed on ${ctx.node.name}`, cmd.line, res) };
     },
     async verify(ctx) {
       const state = await serviceState(ctx, svc);
