@@ -46,6 +46,11 @@ export class SupervisedWorker {
     this.child?.kill("SIGKILL");
   }
 
+  /** Send a signal to the current process (SIGSTOP freezes it like a stalled event loop; SIGCONT thaws it). */
+  signal(sig: NodeJS.Signals): void {
+    this.child?.kill(sig);
+  }
+
   errors(): string {
     return this.stderr.join("");
   }
