@@ -3,6 +3,10 @@ export interface CertFacts {
   subjectCN: string;
   subjectO: string[];
   issuerCN: string;
+  /** First value of each name attribute, "" when absent (the exporter's subject_* / issuer_* labels). */
+  subject?: DnFields;
+  issuer?: DnFields;
+  /** Lowercase hex without leading zeros, as openssl prints it (the metrics print it in decimal). */
   serial: string;
   /** SHA-256 of the DER, lowercase hex. */
   fingerprint256: string;
@@ -14,6 +18,15 @@ export interface CertFacts {
   isCA: boolean;
 }
 
+export interface DnFields {
+  C: string;
+  ST: string;
+  L: string;
+  O: string;
+  OU: string;
+  CN: string;
+}
+
 export type CertStatus =
   "ok" | "renewal-window" | "critical" | "expired" | "not-yet-valid" | "unreadable" | "san-mismatch";
 
@@ -22,8 +35,10 @@ export interface CertSource {
   path: string;
   /** 0-based position of the PEM block in the file (a .crt holds leaf + CA chain). */
   index: number;
-  /** For kubeconfigs: "users[0].client-certificate-data". */
+  /** For kubeconfigs: "users[0].user.client-certificate-data". */
   field?: string;
+  /** For kubeconfigs: the entry, as the exporter labels it (embedded_kind, embedded_key = entry name). */
+  embedded?: { kind: "user" | "cluster"; key: string };
 }
 
 export interface CertRecord {

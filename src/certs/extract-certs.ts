@@ -18,9 +18,13 @@ export function extractCerts(path: string, content: string): ExtractedCert[] {
   return isKubeconfig(path) ? fromKubeconfig(path, content) : fromPem(path, content);
 }
 
-function fromPem(path: string, content: string, field?: string): ExtractedCert[] {
+function fromPem(
+  path: string,
+  content: string,
+  kc?: Pick<CertSource, "field" | "embedded">,
+): ExtractedCert[] {
   return splitPemCertificates(content).map((b) => {
-    const source: CertSource = field ? { path, index: b.index, field } : { path, index: b.index };
+    const source: CertSource = { path, index: b.index, ...kc };
     if ("error" in b) return { source, reason: b.error };
     try {
       return { source, facts: parseCertificate(b.der) };
@@ -30,6 +34,9 @@ function fromPem(path: string, content: string, field?: string): ExtractedCert[]
   });
 }
 
+type Entry = { name?: unknown } & Record<string, Record<string, unknown> | undefined>;
+
+/** Embedded client certificates (users) and cluster CAs (clusters), named like the exporter names them. */
 function fromKubeconfig(path: string, content: string): ExtractedCert[] {
   let doc: unknown;
   try {
@@ -42,13 +49,17 @@ function fromKubeconfig(path: string, content: string): ExtractedCert[] {
       },
     ];
   }
-  const users = (doc as { users?: Array<{ user?: Record<string, unknown> }> } | null)?.users ?? [];
+  const d = (doc ?? {}) as { clusters?: Entry[]; users?: Entry[] };
   const out: ExtractedCert[] = [];
-  users.forEach((u, i) => {
-    const data = u.user?.["client-certificate-data"];
-    if (typeof data !== "string") return; // file references are read where the file lives
-    const field = `users[${i}].user.client-certificate-data`;
-    out.push(...fromPem(path, Buffer.from(data, "base64").toString("utf8"), field));
-  });
+  const each = (list: Entry[] | undefined, kind: "cluster" | "user", key: string) =>
+    (Array.isArray(list) ? list : []).forEach((e, i) => {
+      const data = e?.[kind]?.[key];
+      if (typeof data !== "string") return; // file references are read where the file lives
+      const embedded = { kind, key: typeof e.name === "string" ? e.name : "" };
+      const field = `${kind}s[${i}].${kind}.${key}`;
+      out.push(...fromPem(path, Buffer.from(data, "base64").toString("utf8"), { field, embedded }));
+    });
+  each(d.clusters, "cluster", "certificate-authority-data");
+  each(d.users, "user", "client-certificate-data");
   return out;
 }

@@ -9,7 +9,7 @@ import {
   SubjectAlternativeNameExtension,
   X509Certificate,
 } from "@peculiar/x509";
-import type { CertFacts } from "./cert-types.js";
+import type { CertFacts, DnFields } from "./cert-types.js";
 
 /**
  * Parsed facts by SHA-256 of the DER. Every bundle file repeats its CA, and scans repeat daily, so
@@ -47,7 +47,10 @@ function parseUncached(der: Buffer, fingerprint256: string): CertFacts {
     subjectCN: cert.subjectName.getField("CN")[0] ?? "",
     subjectO: cert.subjectName.getField("O"),
     issuerCN: cert.issuerName.getField("CN")[0] ?? "",
-    // Canonical hex without leading zeros, as openssl and Go print serials.
+    subject: dnFields(cert.subjectName),
+    issuer: dnFields(cert.issuerName),
+    // Canonical hex without leading zeros, as openssl prints serials (Go's SerialNumber.String(), and so
+    // the exporter's serial_number label, is decimal: see serialDecimal).
     serial: cert.serialNumber.toLowerCase().replace(/^0+(?=.)/, ""),
     fingerprint256,
     sans: {
@@ -59,6 +62,19 @@ function parseUncached(der: Buffer, fingerprint256: string): CertFacts {
     usages,
     isCA,
   };
+}
+
+const DN_KEYS = ["C", "ST", "L", "O", "OU", "CN"] as const;
+
+function dnFields(name: X509Certificate["subjectName"]): DnFields {
+  const out = {} as DnFields;
+  for (const k of DN_KEYS) out[k] = name.getField(k)[0] ?? "";
+  return out;
+}
+
+/** The serial as Go's big.Int String() prints it: decimal. */
+export function serialDecimal(hex: string): string {
+  return /^[0-9a-f]+$/i.test(hex) ? BigInt(`0x${hex}`).toString(10) : hex;
 }
 
 function deepFreeze<T extends object>(o: T): T {

@@ -2,15 +2,19 @@ import { shellQuote, type RemoteCommand } from "../ssh/shell-quote.js";
 import { AGENT_DIR, ADMIN_KUBECONFIG, DATA_DIR, SERVER_TLS_DIR } from "./paths.js";
 
 /**
- * Runs on the node over each kubeconfig, so that private keys never leave it: only the `users:`
- * list survives, each entry reduced to `user:` and its `client-certificate-data:` line (the only
- * field the scan reads). `client-key-data`, tokens, passwords and the rest are dropped there.
+ * Runs on the node over each kubeconfig, so that private keys never leave it: only the `clusters:`
+ * and `users:` lists survive, each entry reduced to its `name:` and `cluster:`/`user:` with the one
+ * certificate line the scan reads (`certificate-authority-data:` / `client-certificate-data:`).
+ * `client-key-data`, tokens, passwords and the rest are dropped there.
  * Handles the standard layout RKE2 writes (list items at any indent, keys two deeper). POSIX awk.
  */
 export const KUBECONFIG_CERT_FILTER = [
   'function sp(n,  s) { s = ""; while (n-- > 0) s = s " "; return s }',
-  '/^[^ #-]/ { u = ($0 ~ /^users:[ ]*$/); if (u) print "users:"; it = -1; inu = 0; next }',
-  "!u { next }",
+  "/^[^ #-]/ {",
+  '  sec = ""; if ($0 ~ /^users:[ ]*$/) sec = "user"; else if ($0 ~ /^clusters:[ ]*$/) sec = "cluster"',
+  '  if (sec != "") print sec "s:"; it = -1; inu = 0; next',
+  "}",
+  'sec == "" { next }',
   "{",
   "  match($0, /^ */); ind = RLENGTH; rest = substr($0, ind + 1)",
   '  if (rest == "-" || substr(rest, 1, 2) == "- ") {',
@@ -20,8 +24,12 @@ export const KUBECONFIG_CERT_FILTER = [
   '    rest = substr(rest, 3); ind = ind + 2; if (rest == "") next',
   "  }",
   "  if (it < 0) next",
-  '  if (ind == it + 2) { inu = (rest ~ /^user:[ ]*$/); if (inu) print sp(ind) "user:"; next }',
-  "  if (inu && ind > it + 2 && rest ~ /^client-certificate-data:[ ]/) print sp(ind) rest",
+  "  if (ind == it + 2) {",
+  "    if (rest ~ /^name:[ ]/) { print sp(ind) rest; next }",
+  '    inu = (rest ~ ("^" sec ":[ ]*$")); if (inu) print sp(ind) sec ":"; next',
+  "  }",
+  '  want = (sec == "user") ? "^client-certificate-data:[ ]" : "^certificate-authority-data:[ ]"',
+  "  if (inu && ind > it + 2 && rest ~ want) print sp(ind) rest",
   "}",
 ].join("\n");
 

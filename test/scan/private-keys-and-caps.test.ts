@@ -49,6 +49,7 @@ describe.skipIf(!ns.ok)(
       expect(cp1.ok).toBe(true);
       const admin = cp1.certs.filter((c) => c.source.path === "/etc/rancher/rke2/rke2.yaml");
       expect(admin.map((c) => [c.source.field, c.source.index, c.facts?.subjectCN])).toEqual([
+        ["clusters[0].cluster.certificate-authority-data", 0, expect.stringMatching(/^rke2-server-ca@/)],
         ["users[0].user.client-certificate-data", 0, "system:admin"],
         ["users[0].user.client-certificate-data", 1, expect.stringMatching(/^rke2-client-ca@/)],
       ]);

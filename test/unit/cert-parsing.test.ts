@@ -100,8 +100,18 @@ users:
       path: "/etc/rancher/rke2/rke2.yaml",
       index: 0,
       field: "users[0].user.client-certificate-data",
+      embedded: { kind: "user", key: "default" },
     });
     expect(out[0]?.facts?.subjectCN).toBe("kube-apiserver");
+  });
+
+  it("reads the cluster CA (certificate-authority-data) as embedded_kind cluster, named by its entry", () => {
+    const yaml = `clusters:\n- cluster:\n    certificate-authority-data: ${Buffer.from(bundle).toString("base64")}\n  name: local\n`;
+    const out = extractCerts("/var/lib/rancher/rke2/agent/kubelet.kubeconfig", yaml);
+    expect(out.map((c) => [c.source.embedded, c.source.field, c.source.index])).toEqual([
+      [{ kind: "cluster", key: "local" }, "clusters[0].cluster.certificate-authority-data", 0],
+      [{ kind: "cluster", key: "local" }, "clusters[0].cluster.certificate-authority-data", 1],
+    ]);
   });
 
   it("reports a kubeconfig that is not YAML", () => {

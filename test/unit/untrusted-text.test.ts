@@ -151,11 +151,16 @@ users:
 `;
   const filter = (text: string) => execFileSync("awk", [KUBECONFIG_CERT_FILTER], { input: text }).toString();
 
-  it("keeps only users[i].user.client-certificate-data, at the same indices", () => {
+  it("keeps only names, users[i].user.client-certificate-data and clusters[i].cluster.certificate-authority-data, at the same indices", () => {
     const out = filter(kubeconfig);
     expect(out).not.toContain(key);
-    expect(out).not.toMatch(/client-key-data|token|password|s3cret|certificate-authority-data/);
-    const doc = parseYaml(out) as { users: Array<{ user?: Record<string, string> } | null> };
+    expect(out).not.toMatch(/client-key-data|token|password|s3cret|server:|contexts/);
+    const doc = parseYaml(out) as {
+      users: Array<{ name?: string; user?: Record<string, string> } | null>;
+      clusters: unknown;
+    };
+    expect(doc.clusters).toEqual([{ name: "default", cluster: { "certificate-authority-data": cert } }]);
+    expect(doc.users.map((u) => u?.name)).toEqual(["default", "second", "third"]);
     expect(doc.users).toHaveLength(3);
     expect(doc.users[0]!.user!["client-certificate-data"]).toBe(cert);
     expect(doc.users[1]?.user ?? null).toBeNull();
