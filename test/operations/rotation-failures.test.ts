@@ -38,13 +38,13 @@ describe.skipIf(!avail.ok)("rotation failure handling", () => {
   }
 
   it(
-    "rotate fails on cp-2: halts, cp-3 untouched, cp-2 serving; Retry after the fix completes (short-lived renewal only warns)",
+    "rotate fails on cp-2: halts, cp-3 untouched, cp-2 serving; Retry after the fix; a renewal inside the window halts saying why",
     { timeout: 240_000 },
     async () => {
       h = await createHarness(sim, inject("redisUrl"));
       sim.setKnob("cp-2", "rotate-fail", "1");
-      // cp-3 re-issues 100-day leaves (CATTLE_NEW_SIGNED_CERT_EXPIRATION_DAYS): later than its 50-day
-      // leaves, so renewed, but inside the 120-day window: a warning, not a failure.
+      // cp-3 re-issues 100-day leaves (CATTLE_NEW_SIGNED_CERT_EXPIRATION_DAYS): new serials, later than
+      // its 50-day leaves, but inside the 120-day window, so RKE2 would renew them again: not renewed.
       sim.setKnob("cp-3", "cert-expiration-days", "100");
       const { id, t1 } = await toServerRoll();
       const halted = await h.waitFor(id, (o) => o.status === "halted");
@@ -73,13 +73,28 @@ describe.skipIf(!avail.ok)("rotation failure handling", () => {
       sim.setKnob("cp-2", "rotate-fail", null);
       const t2 = Date.now();
       expect((await h.click(id, "retry", APPROVERS[1])).ok).toBe(true);
-      const gate2 = await h.waitFor(id, atGate(2));
-      const report = h.chat.thread(gate2.message!.ts).map(textOf).join("\n");
-      expect(report).toMatch(/cp-3.*within the 120-day renewal window/);
+      const short = await h.waitFor(id, (o) => o.status === "halted" && o.runSeq > halted.runSeq);
+      expect(short.failure).toMatchObject({ node: "cp-3", step: "verify-certs" });
+      expect(short.failure!.message).toMatch(
+        /not renewed on cp-3: .*client-admin\.crt \(new certificate expires in (99|100) days, inside the 120-day renewal window\)/,
+      );
+      expect(short.failure!.message).toContain("check CATTLE_NEW_SIGNED_CERT_EXPIRATION_DAYS");
+      const shortReply = h.chat.thread(short.message!.ts).find((m) => textOf(m).includes("failed on cp-3"))!;
+      expect(textOf(shortReply)).toContain("inside the 120-day renewal window");
+      expect(sim.nodeState("cp-3").service).toBe("active");
       const after = sim.commandLog().filter((e) => e.t >= t2);
       expect(find(after, "cp-1", MUTATING).map(cmd)).toEqual([]); // cp-1 is done: never touched again
       expect(find(after, "cp-2", ROTATE).filter((e) => e.exitCode === 0)).toHaveLength(1);
       expect(find(after, "cp-3", ROTATE)).toHaveLength(1);
+
+      // The site fixes the lifetime; Retry rotates cp-3 again (its leaves are not renewed) and completes.
+      sim.setKnob("cp-3", "cert-expiration-days", null);
+      const t3 = Date.now();
+      expect((await h.click(id, "retry", APPROVERS[1])).ok).toBe(true);
+      await h.waitFor(id, atGate(2));
+      const again = sim.commandLog().filter((e) => e.t >= t3);
+      expect(find(again, "cp-3", ROTATE)).toHaveLength(1);
+      for (const n of ["cp-1", "cp-2"]) expect(find(again, n, MUTATING).map(cmd)).toEqual([]);
       expect((await h.click(id, "approve")).ok).toBe(true);
       expect((await h.waitFor(id, finished)).status).toBe("completed");
     },

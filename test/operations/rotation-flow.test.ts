@@ -28,7 +28,14 @@ describe.skipIf(!avail.ok)("rotation end to end on 3 servers + 2 agents (real ss
   const agents = ["agent-1", "agent-2"];
 
   beforeAll(async () => {
-    sim = await startSimCluster({ name: "rotflow", nodes: standardNodes(3, 2) });
+    const nodes = standardNodes(3, 2);
+    // Clock skew left agent-2 a future-dated serving certificate that expires later than any
+    // correct replacement; agent-1's kubelet client certificate has already expired.
+    nodes[4]!.certs = {
+      overrides: { "agent/serving-kubelet.crt": { notBeforeDays: 30, notAfterDays: 400 } },
+    };
+    nodes[3]!.certs = { overrides: { "agent/client-kubelet.crt": { notAfterDays: -5 } } };
+    sim = await startSimCluster({ name: "rotflow", nodes });
     h = await createHarness(sim, inject("redisUrl"));
   });
   afterAll(async () => {
@@ -37,7 +44,7 @@ describe.skipIf(!avail.ok)("rotation end to end on 3 servers + 2 agents (real ss
   });
 
   it(
-    "runs preflight, three approved phases, and renews every leaf exactly once in a safe order",
+    "runs preflight, three approved phases, and renews every leaf exactly once in a safe order (a future-dated and an expired agent leaf included)",
     { timeout: 180_000 },
     async () => {
       const before = new Map(sim.nodes.map((n) => [n.name, hostLeaves(n)]));
@@ -83,17 +90,24 @@ describe.skipIf(!avail.ok)("rotation end to end on 3 servers + 2 agents (real ss
       op = await h.waitFor(id, finished);
       expect(op.status).toBe("completed");
 
-      // Every leaf renewed: new serial, later not-after, not-before kept (the CA's).
+      // Every leaf renewed: new serial, valid now, expiring beyond the 120-day window.
+      const doneAt = Date.now();
       for (const n of sim.nodes) {
         const after = hostLeaves(n);
         for (const [path, b] of before.get(n.name)!) {
           const a = after.get(path);
           expect(a, `${n.name} ${path}`).toBeDefined();
           expect(a!.serial, `${n.name} ${path}`).not.toBe(b.serial);
-          expect(a!.notAfter).toBeGreaterThan(b.notAfter);
-          expect(a!.notBefore).toBe(b.notBefore);
+          expect(a!.notBefore, `${n.name} ${path}`).toBeLessThanOrEqual(doneAt);
+          expect(a!.notAfter, `${n.name} ${path}`).toBeGreaterThan(doneAt + 120 * 86_400_000);
         }
       }
+      const skewed = "agent/serving-kubelet.crt";
+      expect(before.get("agent-2")!.get(skewed)!.notBefore).toBeGreaterThan(t0);
+      expect(hostLeaves(sim.nodes[4]!).get(skewed)!.notAfter).toBeLessThan(
+        before.get("agent-2")!.get(skewed)!.notAfter,
+      );
+      expect(before.get("agent-1")!.get("agent/client-kubelet.crt")!.notAfter).toBeLessThan(t0);
 
       // Order, from the rig's command log.
       const log = sim.commandLog().filter((e) => e.t >= t0);
@@ -127,6 +141,12 @@ describe.skipIf(!avail.ok)("rotation end to end on 3 servers + 2 agents (real ss
       const thread = h.chat.thread(op.message!.ts);
       const all = thread.map(textOf).join("\n");
       expect(all).toContain("earliest expiry after");
+      expect(all).not.toMatch(/not renewed|verify failed/);
+      const completion = thread.find((m) => textOf(m).includes("earliest expiry after"))!;
+      expect(textOf(completion)).toContain(`${id} complete`);
+      const table = textOf(completion).replaceAll("\\n", "\n");
+      for (const n of [...servers, ...agents])
+        expect(table, `table row of ${n}`).toMatch(new RegExp(`^${n} [^\\n]* renewed\\b`, "m"));
       expect(all).not.toMatch(/PRIVATE KEY|client-key-data/);
       for (const m of [...thread, h.chat.latest(op.message!.ts)!]) expect(checkMessageLimits(m)).toEqual([]);
       expect(buttonsOf(h.chat.latest(op.message!.ts)).size).toBe(0);

@@ -1,27 +1,21 @@
 import { etcdSnapshotSave } from "../../rke2/commands.js";
-import { DATA_DIR, SNAPSHOT_DIR } from "../../rke2/paths.js";
+import { DATA_DIR } from "../../rke2/paths.js";
 import { sh } from "../../ssh/shell-quote.js";
+import { findSnapshot, type SizedFile } from "../common/snapshot-file.js";
 import type { StepContext, StepDef } from "../engine/definition.js";
 import { actFailure, actOnce, priorAct } from "../engine/step-act.js";
-import { humanSize, parseSizedPaths, parseSnapshotName } from "./remote-output.js";
+import { humanSize, parseSnapshotName } from "./remote-output.js";
+
+export type { SizedFile };
 
 /** Names derived from the operation id, so a resumed worker finds what an earlier attempt made. */
 export const snapshotName = (opId: string) => `rke2-chatops-${opId}`;
 export const tlsTarball = (opId: string) => `${DATA_DIR}/server/tls-backup-${opId}.tar.gz`;
 
-export interface SizedFile {
-  path: string;
-  size: number;
-}
-
-/** This op's snapshot file(s) of this node: `<name>-<node>-<unix>[.zip]`. */
-async function findSnapshot(ctx: StepContext): Promise<SizedFile | undefined> {
-  const pattern = `${snapshotName(ctx.op.id)}-${ctx.node.name}-*`;
-  const res = await ctx.remote.run(
-    ctx.node,
-    sh`find ${SNAPSHOT_DIR} -maxdepth 1 -type f -name ${pattern} -printf ${"%s %p\n"}`,
-  );
-  return parseSizedPaths(res.stdout).sort((a, b) => b.size - a.size)[0];
+/** The snapshot `save` reported (recorded by act), else (after a crash) the one `ls` lists; never a `.part`. */
+async function thisSnapshot(ctx: StepContext) {
+  const reported = ctx.facts.snapshotReported;
+  return findSnapshot(ctx, snapshotName(ctx.op.id), typeof reported === "string" ? reported : undefined);
 }
 
 async function statSize(ctx: StepContext, path: string): Promise<number | undefined> {
@@ -37,8 +31,8 @@ export const snapshotStep: StepDef = {
   async check(ctx) {
     const prior = await priorAct(ctx, "snapshot");
     if (prior) return prior;
-    const found = await findSnapshot(ctx);
-    return { done: !!found && found.size > 0, observed: { existing: found ?? null } };
+    const { found } = await thisSnapshot(ctx);
+    return { done: !!found, observed: { existing: found ?? null } };
   },
   async act(ctx, check) {
     const cmd = etcdSnapshotSave(snapshotName(ctx.op.id));
@@ -47,14 +41,13 @@ export const snapshotStep: StepDef = {
     return { ok: true, facts: { snapshotReported: parseSnapshotName(res.stderr + res.stdout) ?? null } };
   },
   async verify(ctx) {
-    const found = await findSnapshot(ctx);
-    if (!found || found.size === 0)
+    const r = await thisSnapshot(ctx);
+    if (!r.found)
       return {
         ok: false,
-        failure: {
-          message: `no non-empty snapshot ${snapshotName(ctx.op.id)}-${ctx.node.name}-* in ${SNAPSHOT_DIR}`,
-        },
+        failure: { message: `etcd snapshot on ${ctx.node.name} not verified: ${r.why}` },
       };
+    const { found } = r;
     return { ok: true, facts: { snapshot: found }, summary: `${found.path} (${humanSize(found.size)})` };
   },
 };

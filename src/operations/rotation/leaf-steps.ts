@@ -3,9 +3,10 @@ import {
   compareLeaves,
   earliest,
   leafFacts,
-  shortLived,
+  verdictReason,
   type LeafComparison,
   type LeafFact,
+  type RenewalPolicy,
 } from "./renewal.js";
 
 /** Fact names shared by the rotation steps and reports. */
@@ -13,7 +14,14 @@ export const F = {
   before: "leavesBefore",
   after: "leavesAfter",
   backupDir: "backupDir",
+  /** When and with which window the "after" leaves were judged renewed (for the completion table). */
+  judged: "renewalJudged",
 } as const;
+
+export interface JudgedRecord {
+  at: string;
+  renewalWindowDays: number;
+}
 
 export const beforeOf = (facts: Readonly<Record<string, unknown>>): LeafFact[] | undefined =>
   facts[F.before] as LeafFact[] | undefined;
@@ -22,15 +30,21 @@ export async function currentLeaves(ctx: StepContext): Promise<LeafFact[]> {
   return leafFacts(await ctx.remote.readCerts(ctx.node));
 }
 
+export const policyOf = (ctx: StepContext): RenewalPolicy => ({
+  now: ctx.clock.now(),
+  renewalWindowDays: ctx.inventory.report.renewalWindowDays,
+});
+
 export async function compareNow(ctx: StepContext): Promise<LeafComparison[]> {
   const before = beforeOf(ctx.facts);
   if (!before)
     throw new Error(`no "before" certificate record for ${ctx.node.name}: record-before did not run`);
-  return compareLeaves(before, await currentLeaves(ctx));
+  const after = await currentLeaves(ctx);
+  return compareLeaves(before, after, policyOf(ctx));
 }
 
 /**
- * Serial, fingerprint and not-after of every leaf, read once before the node is touched. Never
+ * Serial, fingerprint, not-before and not-after of every leaf, read once before the node is touched. Never
  * re-read on resume: after a rotation the files would already be new and the comparison useless.
  */
 export const recordBeforeStep: StepDef = {
@@ -54,28 +68,30 @@ export const recordBeforeStep: StepDef = {
   },
 };
 
-/** Every leaf renewed (issue 7 rule); unchanged or missing leaves fail, naming the files. */
+/**
+ * Every leaf renewed (issue 14 rule: new serial, valid now, expiry beyond the renewal window);
+ * otherwise fail, naming each file and what is wrong with it.
+ */
 export function judgeRenewal(ctx: StepContext, cmp: LeafComparison[]): StepOutcome {
+  const p = policyOf(ctx);
   const bad = cmp.filter((c) => c.verdict !== "renewed");
   if (bad.length > 0) {
-    const names = bad.map((c) => `${c.before.path} (${c.verdict})`);
+    const names = bad.map((c) => `${c.before.path} (${verdictReason(c, p)})`);
+    const hint = bad.some((c) => c.verdict === "inside-window")
+      ? "; RKE2 would renew them again at the next start: check CATTLE_NEW_SIGNED_CERT_EXPIRATION_DAYS (the lifetime of new certificates) on the node"
+      : "";
     return {
       ok: false,
       failure: {
-        message: `${bad.length} of ${cmp.length} leaf certificates not renewed on ${ctx.node.name}: ${names.join(", ")}`,
+        message: `${bad.length} of ${cmp.length} leaf certificates not renewed on ${ctx.node.name}: ${names.join(", ")}${hint}`,
       },
     };
   }
-  const window = ctx.inventory.report.renewalWindowDays;
-  const warnings = shortLived(cmp, ctx.clock.now(), window).map(
-    (c) =>
-      `${c.before.path} renewed but expires ${c.after!.notAfter}, within the ${window}-day renewal window`,
-  );
   const after = cmp.map((c) => c.after!);
+  const judged: JudgedRecord = { at: p.now.toISOString(), renewalWindowDays: p.renewalWindowDays };
   return {
     ok: true,
-    facts: { [F.after]: after },
+    facts: { [F.after]: after, [F.judged]: judged },
     summary: `${cmp.length} leaves renewed, earliest new expiry ${earliest(after)?.notAfter}`,
-    warnings,
   };
 }

@@ -1,9 +1,9 @@
 import type { CompletionText } from "../engine/definition.js";
 import { stepKey, type NodeLedger, type OpRecord } from "../engine/records.js";
 import type { SizedFile } from "./backup-steps.js";
-import { F } from "./leaf-steps.js";
+import { F, type JudgedRecord } from "./leaf-steps.js";
 import { humanSize } from "./remote-output.js";
-import { earliest, type LeafFact } from "./renewal.js";
+import { compareLeaves, earliest, type LeafFact } from "./renewal.js";
 import { PHASE } from "./rotation-plan.js";
 
 /** Never key material: only where the fresh kubeconfig is and how to copy it. */
@@ -51,6 +51,19 @@ export function agentReport(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>
   });
 }
 
+/**
+ * "renewed" by the same rule the verify steps applied, at the time they applied it: every leaf
+ * recorded before has a new serial, was valid then and expires beyond the renewal window.
+ */
+function resultOf(f: Readonly<Record<string, unknown>>, before: LeafFact[], after: LeafFact[]): string {
+  const judged = f[F.judged] as JudgedRecord | undefined;
+  if (before.length === 0 || after.length === 0) return "check";
+  // Ledgers written before the rule was recorded: verify only stored "after" when all were renewed.
+  if (!judged) return after.length === before.length ? "renewed" : "check";
+  const policy = { now: new Date(judged.at), renewalWindowDays: judged.renewalWindowDays };
+  return compareLeaves(before, after, policy).every((c) => c.verdict === "renewed") ? "renewed" : "check";
+}
+
 /** Before/after table: earliest leaf expiry per node. */
 export function rotationCompletion(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): CompletionText {
   const cluster = op.phases
@@ -68,7 +81,7 @@ export function rotationCompletion(op: OpRecord, nodes: ReadonlyMap<string, Node
       String(before.length),
       day(earliest(before)?.notAfter),
       day(earliest(after)?.notAfter),
-      after.length === before.length && before.length > 0 ? "renewed" : "check",
+      resultOf(f, before, after),
     ];
   });
   return {
