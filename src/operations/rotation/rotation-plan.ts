@@ -1,5 +1,5 @@
 import type { ClusterSpec, Inventory } from "../../config/inventory.js";
-import { escapeMrkdwn } from "../../slack/blocks/mrkdwn.js";
+import { escapeMrkdwn } from "../../shared/mrkdwn.js";
 import type { PlanText, PlannedPhase } from "../engine/records.js";
 import { snapshotName } from "./backup-steps.js";
 import { daysBetween, type LeafFact } from "./renewal.js";

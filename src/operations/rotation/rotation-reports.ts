@@ -1,3 +1,4 @@
+import { escapeMrkdwn, inlineCode } from "../../shared/mrkdwn.js";
 import type { CompletionText } from "../engine/definition.js";
 import { stepKey, type NodeLedger, type OpRecord } from "../engine/records.js";
 import type { SizedFile } from "./backup-steps.js";
@@ -25,8 +26,8 @@ export function backupReport(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger
     const tar = f.tlsBackup as SizedFile | undefined;
     return [
       `*${name}*`,
-      `• etcd snapshot: ${snap ? `\`${snap.path}\` (${humanSize(snap.size)})` : "—"}`,
-      `• tls tarball: ${tar ? `\`${tar.path}\` (${humanSize(tar.size)})` : "—"}`,
+      `• etcd snapshot: ${snap ? `${inlineCode(snap.path)} (${humanSize(snap.size)})` : "—"}`,
+      `• tls tarball: ${tar ? `${inlineCode(tar.path)} (${humanSize(tar.size)})` : "—"}`,
     ];
   });
 }
@@ -36,8 +37,9 @@ export function serverRollReport(op: OpRecord, nodes: ReadonlyMap<string, NodeLe
     const led = nodes.get(name);
     const after = led?.facts[F.after] as LeafFact[] | undefined;
     const summary = led?.steps[stepKey(PHASE.servers, "verify-certs")]?.summary ?? "";
-    const warn = summary.includes("⚠") ? ` ${summary.slice(summary.indexOf("⚠"))}` : "";
-    return `• *${name}*: ${after?.length ?? 0} leaves renewed, earliest new expiry ${day(earliest(after ?? [])?.notAfter)}; old certificates in \`${String(led?.facts[F.backupDir] ?? "—")}\`${warn}`;
+    // The summary and the backup path come from the node: text, never mrkdwn.
+    const warn = summary.includes("⚠") ? ` ${escapeMrkdwn(summary.slice(summary.indexOf("⚠")))}` : "";
+    return `• *${name}*: ${after?.length ?? 0} leaves renewed, earliest new expiry ${day(earliest(after ?? [])?.notAfter)}; old certificates in ${inlineCode(String(led?.facts[F.backupDir] ?? "—"))}${warn}`;
   });
   return [...lines, KUBECONFIG_REMINDER];
 }

@@ -1,4 +1,4 @@
-import { escapeMrkdwn } from "../../slack/blocks/mrkdwn.js";
+import { escapeMrkdwn } from "../../shared/mrkdwn.js";
 import type { Outcome } from "../operations-api.js";
 import type { AuditEntry, OpRecord } from "../engine/records.js";
 import { progressLines, statusLine } from "../view/operation-view.js";

@@ -4,7 +4,7 @@ import { snapshotName } from "../rotation/backup-steps.js";
 import { installCommand } from "./install-command.js";
 import type { UpgradeParams } from "./upgrade-params.js";
 import { redactUrls } from "../../shared/redact-url.js";
-import { escapeMrkdwn as e } from "../../slack/blocks/mrkdwn.js";
+import { escapeMrkdwn as e } from "../../shared/mrkdwn.js";
 
 export const PHASE = { backup: "backup", servers: "server-roll", agents: "agent-roll" } as const;
 export const SERVER_STEPS = ["install", "restart", "wait-ready"];

@@ -3,7 +3,7 @@ import type { FetchLike } from "../../rke2/channel-client.js";
 import { SUC_COMMANDS, sucPlansYaml } from "../../rke2/suc-plans.js";
 import type { ChatMessage, ChatPort } from "../../shared/chat-port.js";
 import { redactUrls } from "../../shared/redact-url.js";
-import { escapeMrkdwn } from "../../slack/blocks/mrkdwn.js";
+import { escapeMrkdwn } from "../../shared/mrkdwn.js";
 import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";
 import type { SshExecutor } from "../../ssh/ssh-executor.js";

@@ -4,7 +4,7 @@ import type { SizedFile } from "../rotation/backup-steps.js";
 import { humanSize } from "../rotation/remote-output.js";
 import type { FinalVersion } from "./post-verify-step.js";
 import { upgradeParams } from "./upgrade-params.js";
-import { escapeMrkdwn as e } from "../../slack/blocks/mrkdwn.js";
+import { escapeMrkdwn as e } from "../../shared/mrkdwn.js";
 import { PHASE, VERIFY_STEP } from "./upgrade-phases.js";
 
 const itemsOf = (op: OpRecord, phaseId: string) =>

@@ -1,13 +1,7 @@
+import { escapeMrkdwn } from "../../shared/mrkdwn.js";
 import { LIMITS } from "./limits.js";
 
-/**
- * Slack treats `&`, `<` and `>` as control characters in mrkdwn (`<!channel>`, `<@U…>`, `<url|label>`).
- * Every string that did not come from this code (node output, stderr, file paths and certificate
- * fields read from nodes, channel-server data, user text) goes through here before it is embedded
- * in mrkdwn; our own mentions and links are added around the escaped parts.
- */
-export const escapeMrkdwn = (s: string): string =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+export { escapeMrkdwn, inlineCode } from "../../shared/mrkdwn.js";
 
 /** Two backticks in a row never survive, so untrusted text cannot close (or open) a code span or block. */
 const breakBackticks = (s: string): string => s.replace(/`(?=`)/g, "`\u200b");
@@ -29,9 +23,6 @@ function escapeWithin(s: string, max: number, keep: "start" | "end"): string {
   if (keep === "end") return `…${escapeMrkdwn(kept.reverse().join(""))}`;
   return `${escapeMrkdwn(kept.join(""))}…`;
 }
-
-/** Untrusted text as inline code: escaped, backticks inside replaced so the span cannot end early. */
-export const inlineCode = (s: string): string => `\`${escapeMrkdwn(s.replace(/`/g, "'"))}\``;
 
 /**
  * Untrusted multi-line text (stderr, command output) as a code block that fits one section:
