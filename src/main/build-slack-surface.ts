@@ -47,7 +47,7 @@ export async function buildSlackSurface(o: {
 }): Promise<SlackSurface> {
   const { env, inventory, logger, clock, ctx } = o;
   const metrics = createMetrics({ defaultMetrics: o.processMetrics !== false });
-  const store = createScanStore(ctx, inventory);
+  const store = createScanStore(ctx, inventory, clock);
   if (o.processMetrics !== false) registerCertMetrics(metrics.registry, store, clock);
   const fetchOpt = o.fetch ? { fetch: o.fetch } : {};
   const client = new webApi.WebClient(env.SLACK_BOT_TOKEN, {

@@ -1,28 +1,32 @@
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
 import type { NodeScan, NodeScanOk } from "../certs/cert-types.js";
 import type { Clock } from "../shared/clock.js";
+import { CERT_LABELS, certLabels } from "./cert-labels.js";
+import { registerSourceMetrics } from "./source-metrics.js";
+
+/** One unreadable file's error episodes: finished ones counted, the ongoing one (if any) since when. */
+export interface SourceErrorTally {
+  cluster: string;
+  node: string;
+  filepath: string;
+  sourceKind: string;
+  reason: string;
+  /** Failed reads of finished episodes, counted like the exporter (one per 30 s refresh). */
+  count: number;
+  /** When the file was first found unreadable in the episode still going on (the latest scan). */
+  since?: string;
+}
 
 /** What the metrics read at scrape time; backed by Redis so every replica serves the latest scan. */
 export interface LatestScanSource {
   /** Last scan of every node (ok or failed) and last successful scan, per node. */
   latestNodes(): Promise<{ last: NodeScan[]; lastOk: NodeScanOk[] }>;
-  sourceErrors(): Promise<Array<{ cluster: string; node: string; filepath: string; count: number }>>;
+  sourceErrors(): Promise<SourceErrorTally[]>;
 }
 
-const CERT_LABELS = [
-  "cluster",
-  "node",
-  "filepath",
-  "subject_CN",
-  "issuer_CN",
-  "serial_number",
-  "embedded_kind",
-  "embedded_key",
-] as const;
-type CertLabel = (typeof CERT_LABELS)[number];
-
 /**
- * x509-certificate-exporter compatible series (same names and label names, plus `cluster` and `node`),
+ * x509-certificate-exporter compatible series (same names and label names, plus `cluster` and `node`;
+ * serial_number in decimal as the exporter prints it),
  * filled from the latest scan on every scrape. A node that is unreachable keeps its last known
  * certificates, so expiry alert rules keep working while SSH is down.
  */
@@ -77,17 +81,7 @@ export function registerCertMetrics(
     "1 when a serving certificate no longer covers the node's inventory name or address (rotate to fix), else 0",
     (_nb, _na, _now, status) => (status === "san-mismatch" ? 1 : 0),
   );
-  new Counter({
-    name: "x509_source_errors_total",
-    help: "Certificate files that could not be read or parsed, counted per scan",
-    labelNames: ["cluster", "node", "filepath"] as const,
-    registers: [registry],
-    async collect() {
-      const { errors } = await load();
-      this.reset();
-      for (const e of errors) this.inc({ cluster: e.cluster, node: e.node, filepath: e.filepath }, e.count);
-    },
-  });
+  registerSourceMetrics(registry, load, clock);
   new Gauge({
     name: "rke2_chatops_node_scan_success",
     help: "1 when the node's latest scan reached it over SSH, else 0",
@@ -110,22 +104,6 @@ export function registerCertMetrics(
       for (const n of last) this.set({ cluster: n.cluster, node: n.node }, Date.parse(n.scannedAt) / 1000);
     },
   });
-}
-
-function certLabels(n: NodeScanOk, c: NodeScanOk["certs"][number]): Partial<Record<CertLabel, string>> {
-  const labels: Partial<Record<CertLabel, string>> = {
-    cluster: n.cluster,
-    node: n.node,
-    filepath: c.source.path,
-    subject_CN: c.facts?.subjectCN ?? "",
-    issuer_CN: c.facts?.issuerCN ?? "",
-    serial_number: c.facts?.serial ?? "",
-  };
-  if (c.source.field) {
-    labels.embedded_kind = "user";
-    labels.embedded_key = c.source.field;
-  }
-  return labels;
 }
 
 /** One load shared by the parallel collect() calls of one scrape. */

@@ -69,9 +69,8 @@ describe.skipIf(!ns.ok)(
 
       let checked = 0;
       for (const s of series(samples, "x509_cert_not_after")) {
-        expect(Object.keys(s.labels)).toEqual(
-          expect.arrayContaining(["cluster", "node", "filepath", "subject_CN", "issuer_CN"]),
-        );
+        expect(Object.keys(s.labels).sort()).toEqual(EXPORTER_LABELS);
+        expect(s.labels.filename).toBe(s.labels.filepath!.split("/").pop());
         if (!s.labels.filepath!.startsWith(DATA_DIR) || s.labels.embedded_kind) continue;
         const simNode = sim.nodes.find((n) => n.name === s.labels.node)!;
         const onDisk = certsInFile(join(simNode.dataDir, s.labels.filepath!.slice(DATA_DIR.length)));
@@ -83,6 +82,8 @@ describe.skipIf(!ns.ok)(
         const expired = series(samples, "x509_cert_expired").find((x) => sameSeries(x, s));
         expect(expired?.value).toBe(Date.parse(cert!.validTo) <= Date.now() ? 1 : 0);
         expect(s.labels.subject_CN).toBe(/CN=([^\n,]+)/.exec(cert!.subject)?.[1] ?? "");
+        expect(s.labels.issuer_CN).toBe(/CN=([^\n,]+)/.exec(cert!.issuer)?.[1] ?? "");
+        expect(s.labels.subject_O).toBe(/O=([^\n,]+)/.exec(cert!.subject)?.[1] ?? "");
         checked++;
       }
       expect(checked).toBeGreaterThan(40);
@@ -94,13 +95,64 @@ describe.skipIf(!ns.ok)(
       const san = series(samples, "rke2_chatops_cert_san_mismatch");
       expect(san).toHaveLength(series(samples, "x509_cert_not_after").length);
       expect(san.every((s) => s.value === 0)).toBe(true);
-      expect(series(samples, "x509_source_errors_total")).toEqual([
+      const errors = series(samples, "x509_source_errors_total").filter((s) => s.value > 0);
+      expect(errors).toEqual([
         {
           name: "x509_source_errors_total",
-          labels: { cluster: "sim", node: "agent-1", filepath: `${DATA_DIR}agent/client-kube-proxy.crt` },
+          labels: {
+            cluster: "sim",
+            node: "agent-1",
+            source_kind: "file",
+            source_name: "sim/agent-1",
+            reason: "no_certificate_found",
+          },
           value: 1,
         },
       ]);
+      const certErrors = series(samples, "x509_cert_error");
+      expect(certErrors.filter((s) => s.value === 1).map((s) => s.labels)).toEqual([
+        {
+          cluster: "sim",
+          node: "agent-1",
+          filename: "client-kube-proxy.crt",
+          filepath: `${DATA_DIR}agent/client-kube-proxy.crt`,
+          embedded_kind: "",
+          embedded_key: "",
+        },
+      ]);
+      expect(certErrors.length).toBeGreaterThan(20);
+      expect(
+        series(samples, "x509_read_errors")
+          .map((s) => [s.labels.node, s.value])
+          .sort(),
+      ).toEqual([
+        ["agent-1", 1],
+        ["cp-1", 0],
+        ["cp-2", 0],
+      ]);
+      expect(
+        series(samples, "x509_source_up")
+          .filter((s) => s.labels.source_kind === "file")
+          .map((s) => [s.labels.source_name, s.value])
+          .sort(),
+      ).toEqual([
+        ["sim/agent-1", 1],
+        ["sim/cp-1", 1],
+        ["sim/cp-2", 1],
+      ]);
+      expect(series(samples, "x509_exporter_build_info")).toEqual([
+        expect.objectContaining({ labels: expect.objectContaining({ version: "0.1.0" }), value: 1 }),
+      ]);
+      // The admin kubeconfig: its client certificate and its cluster CA, named by their entries.
+      const admin = series(samples, "x509_cert_not_after").filter(
+        (s) => s.labels.node === "cp-1" && s.labels.filepath === "/etc/rancher/rke2/rke2.yaml",
+      );
+      expect(admin.map((s) => [s.labels.embedded_kind, s.labels.embedded_key, s.labels.subject_CN])).toEqual(
+        expect.arrayContaining([
+          ["cluster", "default", expect.stringMatching(/^rke2-server-ca@/)],
+          ["user", "default", "system:admin"],
+        ]),
+      );
     });
 
     it("counts the bot's own jobs and Slack calls", async () => {
@@ -131,5 +183,18 @@ function certsInFile(path: string): X509Certificate[] {
     (b) => new X509Certificate(b),
   );
 }
-const normalSerial = (hex: string) => hex.toLowerCase().replace(/^0+/, "") || "0";
+// Go's SerialNumber.String(), which the exporter prints: decimal.
+const normalSerial = (hex: string) => BigInt(`0x${hex}`).toString(10);
+const DN = ["C", "ST", "L", "O", "OU", "CN"];
+const EXPORTER_LABELS = [
+  "cluster",
+  "node",
+  "filename",
+  "filepath",
+  "embedded_kind",
+  "embedded_key",
+  "serial_number",
+  ...DN.map((f) => `issuer_${f}`),
+  ...DN.map((f) => `subject_${f}`),
+].sort();
 const sameSeries = (a: Sample, b: Sample) => JSON.stringify(a.labels) === JSON.stringify(b.labels);
