@@ -10,5 +10,5 @@ if (!existsSync(entry)) {
   console.error(`rke2-chatops: ${entry} is missing; run \`npm run build\` in ${root}`);
   process.exit(70);
 }
-const { runCli } = await import(entry);
-process.exitCode = await runCli(process.argv.slice(2));
+const { main } = await import(entry);
+await main(process.argv.slice(2));

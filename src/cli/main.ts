@@ -6,6 +6,7 @@ import { loadInventory } from "../config/load-inventory.js";
 import { resolveScanTarget, scanInventory } from "../certs/scan-inventory.js";
 import { systemClock } from "../shared/clock.js";
 import { createLogger } from "../shared/logger.js";
+import { EXIT_INTERNAL, installFailurePolicy } from "../main/failure-policy.js";
 import { createSsh2Executor } from "../ssh/ssh2-executor.js";
 import { checkConfig } from "./check-config.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
@@ -16,7 +17,7 @@ export const USAGE = `usage:
   rke2-chatops certs [--cluster NAME] [--node NAME] [--json] [--cross-check] [--config FILE]
   rke2-chatops check-config [--config FILE]
 
-exit status (certs): 0 all fine, 1 renewal window, 2 critical/expired/unreadable, 3 a node could not be scanned, 64 bad usage, 78 bad configuration`;
+exit status (certs): 0 all fine, 1 renewal window, 2 critical/expired/unreadable, 3 a node could not be scanned, 64 bad usage, 70 internal error, 78 bad configuration`;
 
 export interface CliIo {
   out: (s: string) => void;
@@ -93,4 +94,20 @@ export async function runCli(
   const code = exitCodeFor(scans);
   io.out(args.json ? formatCertsJson(scans, code) : formatCertsTable(scans));
   return code;
+}
+
+/**
+ * The process entry of bin/rke2-chatops.js: runCli under the failure policy. An internal error
+ * exits 70, never 1-3, which cron reads as findings about the certificates.
+ */
+export async function main(argv: string[]): Promise<void> {
+  const env = readCliEnv();
+  const logger = createLogger(env.logLevel, process.stderr);
+  installFailurePolicy({ logger: () => logger, shutdown: () => process.exit(EXIT_INTERNAL) });
+  try {
+    process.exitCode = await runCli(argv, env);
+  } catch (err) {
+    logger.fatal({ err }, "rke2-chatops failed");
+    process.exitCode = EXIT_INTERNAL;
+  }
 }

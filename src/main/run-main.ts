@@ -3,6 +3,7 @@ import { readEnv } from "../config/env.js";
 import { loadInventory } from "../config/load-inventory.js";
 import { systemClock } from "../shared/clock.js";
 import { createLogger, type Logger } from "../shared/logger.js";
+import { EXIT_INTERNAL, installFailurePolicy } from "./failure-policy.js";
 import { startAllInOne } from "./start-all-in-one.js";
 import { startBot } from "./start-bot.js";
 
@@ -15,6 +16,7 @@ export async function runMain(): Promise<void> {
   let logger: Logger = createLogger("info");
   let bot: { stop(graceMs: number): Promise<void> } | undefined;
   let stopping = false;
+  installFailurePolicy({ logger: () => logger, shutdown: (reason) => stop(reason, EXIT_INTERNAL) });
   try {
     const env = readEnv();
     logger = createLogger(env.LOG_LEVEL);

@@ -42,27 +42,49 @@ export async function connectOnce(node: NodeSpec, opts: ConnectOptions): Promise
     },
   };
   const client = new Client();
+  let tcpConnected = false;
+  client.on("connect", () => (tcpConnected = true));
   return new Promise<Client>((resolve, reject) => {
-    const onError = (err: Error & { level?: string; code?: string }) => {
+    let settled = false;
+    // One listener for the client's whole life: ssh2 may emit more than one error (a handshake
+    // timeout, then "Connection lost before handshake"), and an unheard one kills the process.
+    // Errors after "ready" surface through the running command and the executor's close handling.
+    client.on("error", (err: Error & { level?: string; code?: string }) => {
+      if (settled) return;
+      settled = true;
       client.removeAllListeners("ready");
-      client.end();
-      reject(classifyConnectError(node, err, seenFingerprint));
-    };
+      client.destroy();
+      reject(classifyConnectError(node, err, { seen: seenFingerprint, tcpConnected }));
+    });
     client.once("ready", () => {
-      client.removeListener("error", onError);
-      client.on("error", () => undefined); // later errors surface through the running command
+      if (settled) return;
+      settled = true;
       resolve(client);
     });
-    client.once("error", onError);
-    client.connect(config);
+    try {
+      client.connect(config);
+    } catch (err) {
+      // ssh2 throws synchronously for a key it cannot parse.
+      settled = true;
+      client.destroy();
+      reject(
+        new SshError(
+          "key-unreadable",
+          node.name,
+          `cannot use SSH private key ${ssh.privateKeyPath}: ${(err as Error).message}`,
+          false,
+        ),
+      );
+    }
   });
 }
 
 function classifyConnectError(
   node: NodeSpec,
   err: Error & { level?: string; code?: string },
-  seen?: string,
+  at: { seen?: string; tcpConnected: boolean },
 ): SshError {
+  const { seen } = at;
   const where = `${node.name} (${node.ssh.host}:${node.ssh.port})`;
   if (seen !== undefined && seen !== node.ssh.hostKey) {
     return new SshError(
@@ -79,11 +101,28 @@ function classifyConnectError(
       `authentication as ${node.ssh.user} failed on ${where}`,
       false,
     );
-  if (/Timed out while waiting for handshake/i.test(err.message) || err.level === "client-timeout")
+  const timedOut =
+    /Timed out while waiting for handshake/i.test(err.message) || err.level === "client-timeout";
+  if (timedOut && at.tcpConnected)
+    return new SshError(
+      "timeout",
+      node.name,
+      `SSH handshake timed out with ${where} after ${node.ssh.connectTimeoutMs} ms: the port accepted the connection but no SSH handshake completed`,
+      true,
+    );
+  if (timedOut)
     return new SshError(
       "timeout",
       node.name,
       `timed out connecting to ${where} after ${node.ssh.connectTimeoutMs} ms`,
+      true,
+    );
+  // Accepted, then garbage, a reset or a hang-up: reached a port that does not speak SSH (yet).
+  if (at.tcpConnected)
+    return new SshError(
+      "unreachable",
+      node.name,
+      `SSH handshake with ${where} failed: ${err.code ?? err.message}`,
       true,
     );
   return new SshError("unreachable", node.name, `cannot reach ${where}: ${err.code ?? err.message}`, true);

@@ -69,7 +69,11 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): SshExecutor 
         closed = true;
         release();
       });
-      client.on("error", (e: Error) => (dropped = e));
+      // connectOnce's listener stays for the client's life; this one keeps the reason for `run`.
+      client.on("error", (e: Error) => {
+        dropped = e;
+        log.debug({ node: node.name, err: e.message }, "ssh connection error");
+      });
       const session: NodeSession = {
         node,
         async run(cmd, runOpts = {}) {

@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface MainProcess {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  /** stdout and stderr so far. */
+  output: () => string;
+  alive: () => boolean;
+  /** SIGTERM and wait for the exit code. */
+  terminate(): Promise<number | null>;
+}
+
+/** The built entry point (`node dist/main.js`, what `npm start` runs) as a child process, healthy. */
+export async function startMainProcess(
+  env: Record<string, string>,
+  port: number,
+  nodeArgs: string[] = [],
+): Promise<MainProcess> {
+  if (!existsSync(`${ROOT}dist/main.js`))
+    throw new Error("dist/main.js is missing: run `npm run build` first");
+  const child = spawn(process.execPath, [...nodeArgs, "dist/main.js"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`dist/main.js exited early (${child.exitCode}):\n${out}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`dist/main.js did not become healthy:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    pid: child.pid!,
+    port,
+    output: () => out,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    terminate: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
