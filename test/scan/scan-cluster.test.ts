@@ -71,7 +71,14 @@ describe.skipIf(!ns.ok)("scanning a simulated 3-server + 2-agent cluster over re
     for (const n of sim.nodes) {
       const embedded = node(n.name).certs.filter((c) => c.source.path === "/etc/rancher/rke2/rke2.yaml");
       expect(embedded.length > 0).toBe(n.role === "server");
-      if (n.role === "server") expect(embedded[0]!.facts!.subjectCN).toBe("system:admin");
+      if (n.role !== "server") continue;
+      // The user entry's client certificate, and the cluster entry's CA (exported like the exporter does).
+      const user = embedded.filter((c) => c.source.embedded?.kind === "user");
+      expect(user[0]!.facts!.subjectCN).toBe("system:admin");
+      expect(user[0]!.source.embedded?.key).toBe("default");
+      const ca = embedded.filter((c) => c.source.embedded?.kind === "cluster");
+      expect(ca.length).toBeGreaterThan(0);
+      expect(ca.every((c) => c.facts!.isCA)).toBe(true);
     }
   });
 
