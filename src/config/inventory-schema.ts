@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cronSchema, timeZoneSchema } from "./cron-and-zone.js";
 
 /** Names that end up in Slack commands, Redis keys and remote shells: keep them boring. */
 export const clusterNameSchema = z
@@ -56,7 +57,7 @@ export const maintenanceWindowSchema = z.strictObject({
     .int()
     .positive()
     .max(7 * 24 * 60),
-  timezone: z.string().default("UTC"),
+  timezone: timeZoneSchema.default("UTC"),
 });
 
 export const appCheckSchema = z.strictObject({
@@ -95,8 +96,8 @@ export const inventorySchema = z
       .prefault({}),
     report: z
       .strictObject({
-        schedule: z.string().min(9).default("0 8 * * *"),
-        timezone: z.string().default("UTC"),
+        schedule: cronSchema.default("0 8 * * *"),
+        timezone: timeZoneSchema.default("UTC"),
         renewalWindowDays: z.number().int().positive().default(120),
         alertDays: z.array(z.number().int().positive()).min(1).default([30, 14, 7, 3, 1]),
       })
