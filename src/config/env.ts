@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { ConfigError } from "./config-error.js";
-import { formatIssues } from "./format-issues.js";
+import { describeEnvIssue } from "./env-hints.js";
 
 const envSchema = z
   .object({
-    SLACK_BOT_TOKEN: z.string().min(1, "required (xoxb-…)"),
+    SLACK_BOT_TOKEN: z.string().startsWith("xoxb-", "a bot token begins with xoxb-"),
     SLACK_SIGNING_SECRET: z.string().min(1).optional(),
     SLACK_APP_TOKEN: z.string().startsWith("xapp-", "expected an app-level token (xapp-…)").optional(),
     SLACK_API_URL: z.url().endsWith("/", "must end with /").default("https://slack.com/api/"),
@@ -22,7 +22,7 @@ const envSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["SLACK_SIGNING_SECRET"],
-        message: "required in HTTP mode (no SLACK_APP_TOKEN)",
+        message: "is not set, and HTTP mode (no SLACK_APP_TOKEN) needs it",
       });
   });
 
@@ -34,6 +34,6 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
     Object.entries(env).map(([k, v]) => [k, v === "" ? undefined : v]),
   );
   const parsed = envSchema.safeParse(blankToUndefined);
-  if (!parsed.success) throw new ConfigError("environment", formatIssues(parsed.error.issues));
+  if (!parsed.success) throw new ConfigError("environment", parsed.error.issues.map(describeEnvIssue));
   return parsed.data;
 }

@@ -16,6 +16,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
     if (i.code === "unrecognized_keys") {
       return i.keys.map((k) => `${formatPath([...i.path, k])}: unknown key`).join("\n");
     }
+    // zod says "expected string, received undefined" for a key that is simply not there.
+    if (i.code === "invalid_type" && /received undefined/.test(i.message))
+      return `${formatPath(i.path)}: required but missing (expected ${i.expected})`;
     return `${formatPath(i.path)}: ${i.message}`;
   });
 }

@@ -3,6 +3,7 @@ import { readEnv } from "../config/env.js";
 import { loadInventory } from "../config/load-inventory.js";
 import { systemClock } from "../shared/clock.js";
 import { createLogger, type Logger } from "../shared/logger.js";
+import { explainConfigError } from "./explain-config-error.js";
 import { EXIT_INTERNAL, installFailurePolicy } from "./failure-policy.js";
 import { startAllInOne } from "./start-all-in-one.js";
 import { startBot } from "./start-bot.js";
@@ -29,9 +30,10 @@ export async function runMain(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       logger.fatal({ source: err.source, problems: err.problems }, err.message);
+      process.stderr.write(explainConfigError(err));
       process.exitCode = 78; // EX_CONFIG
     } else {
-      logger.fatal({ err: (err as Error).message }, "rke2-chatops could not start");
+      logger.fatal({ err }, "rke2-chatops could not start");
       process.exitCode = 1;
     }
     return;
@@ -48,7 +50,7 @@ export async function runMain(): Promise<void> {
     bot.stop(JOB_GRACE_MS).then(
       () => process.exit(exitCode),
       (err: Error) => {
-        logger.error({ err: err.message }, "shutdown failed");
+        logger.error({ err }, "shutdown failed");
         process.exit(1);
       },
     );
