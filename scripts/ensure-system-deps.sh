@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real servers the tests run against (Redis, OpenSSH, Chromium for the browser test)
+# Installs the real servers and tools the tests run against (Redis, OpenSSH, promtool, Chromium)
 # from Debian's packages when they are missing. Without root it says what to install and fails.
 set -euo pipefail
 missing=()
@@ -8,6 +8,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v xargs >/dev/null 2>&1 || missing+=(findutils)
+# promtool checks deploy/prometheus/rules.yaml and runs the exporter's alert rules on the bot's /metrics.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ "${RKE2_CHATOPS_SKIP_BROWSER:-}" != "1" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   # Emoji in the channel view's screenshot (the test passes without; the picture is just uglier).
