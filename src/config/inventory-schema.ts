@@ -21,7 +21,16 @@ const hostSchema = z
   .max(253)
   .regex(/^[A-Za-z0-9.:[\]-]+$/, "expected a hostname or an IP address");
 
-const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack user ID such as U0123ABCD");
+/** A user (U…/W…) or a user group (S…, e.g. the @sre-oncall rotation), resolved at click time. */
+const slackPrincipal = z
+  .string()
+  .regex(/^[UWS][A-Z0-9]{2,}$/, "expected a Slack user ID (U0123ABCD) or user group ID (S0123ABCD)");
+const principals = z.array(slackPrincipal);
+/** Approvals needed per phase id; `default` covers the phases not listed. */
+const approvalsRequiredSchema = z.record(
+  z.string().regex(/^[a-z0-9-]{1,64}$/, "expected a phase id such as server-roll, or default"),
+  z.number().int().min(1).max(10),
+);
 const slackChannelId = z
   .string()
   .regex(/^[CGD][A-Z0-9]{2,}$/, "expected a Slack channel ID such as C0123ABCD");
@@ -76,9 +85,23 @@ export const nodeSchema = z.strictObject({
   ssh: sshSettingsSchema.optional(),
 });
 
+/** A cluster's own `approvals` block: every key optional, overriding the top-level one key by key. */
+export const clusterApprovalsSchema = z.strictObject({
+  approvers: principals.optional(),
+  requesters: principals.optional(),
+  approvalsRequired: approvalsRequiredSchema.optional(),
+  requireDistinctApprover: z.boolean().optional(),
+  expireAfterMinutes: z.number().positive().optional(),
+});
+
 export const clusterSchema = z.strictObject({
   name: clusterNameSchema,
   channel: slackChannelId,
+  approvals: clusterApprovalsSchema.optional(),
+  /** State-changing commands and clicks only in `channel`. */
+  channelOnly: z.boolean().optional(),
+  /** Who may run read commands (certs, status, explain, audit) for this cluster; default anyone. */
+  readers: principals.optional(),
   ssh: sshSettingsSchema.optional(),
   maintenanceWindows: z.array(maintenanceWindowSchema).optional(),
   appChecks: z.array(appCheckSchema).optional(),
@@ -89,9 +112,17 @@ export const inventorySchema = z
   .strictObject({
     approvals: z
       .strictObject({
-        approvers: z.array(slackUserId).default([]),
+        approvers: principals.default([]),
+        requesters: principals.optional(),
+        approvalsRequired: approvalsRequiredSchema.default({ default: 1 }),
         requireDistinctApprover: z.boolean().default(true),
         expireAfterMinutes: z.number().positive().default(240),
+      })
+      .prefault({}),
+    audit: z
+      .strictObject({
+        /** Audit stream entries older than this are trimmed (XADD MINID). */
+        retentionDays: z.number().positive().default(400),
       })
       .prefault({}),
     report: z
@@ -148,6 +179,16 @@ export const inventorySchema = z
           });
         seenNodes.add(n.name);
       });
+      const approvers = c.approvals?.approvers ?? inv.approvals.approvers;
+      const required = { ...inv.approvals.approvalsRequired, ...c.approvals?.approvalsRequired };
+      const most = Math.max(...Object.values(required));
+      // Only knowable without Slack when every approver is a single user.
+      if (approvers.length > 0 && approvers.every((a) => !a.startsWith("S")) && most > approvers.length)
+        ctx.addIssue({
+          code: "custom",
+          path: ["clusters", ci, "approvals", "approvalsRequired"],
+          message: `${most} approvals required but cluster ${c.name} has only ${approvers.length} approver(s)`,
+        });
       if (!c.nodes.some((n) => n.role === "server"))
         ctx.addIssue({
           code: "custom",

@@ -24,9 +24,16 @@ export interface NodeSpec {
 export type MaintenanceWindow = NonNullable<RawInventory["clusters"][number]["maintenanceWindows"]>[number];
 export type AppCheck = NonNullable<RawInventory["clusters"][number]["appChecks"]>[number];
 
+export type ClusterApprovals = NonNullable<RawInventory["clusters"][number]["approvals"]>;
+
 export interface ClusterSpec {
   name: string;
   channel: string;
+  /** Overrides of the top-level approvals, key by key (see access/cluster-policy.ts). */
+  approvals?: ClusterApprovals;
+  channelOnly?: boolean;
+  /** Who may run read commands; undefined = anyone. */
+  readers?: string[];
   nodes: NodeSpec[];
   maintenanceWindows: MaintenanceWindow[];
   appChecks: AppCheck[];
@@ -36,6 +43,7 @@ export interface Inventory {
   /** Absolute path of the file it came from (for messages). */
   source: string;
   approvals: RawInventory["approvals"];
+  audit: RawInventory["audit"];
   report: RawInventory["report"];
   operations: RawInventory["operations"];
   upgrade: RawInventory["upgrade"];

@@ -47,12 +47,16 @@ function resolveInventory(raw: RawInventory, source: string): Inventory {
   return {
     source,
     approvals: raw.approvals,
+    audit: raw.audit,
     report: raw.report,
     operations: raw.operations,
     upgrade: raw.upgrade,
     clusters: raw.clusters.map((c) => ({
       name: c.name,
       channel: c.channel,
+      approvals: c.approvals ?? {},
+      channelOnly: c.channelOnly ?? false,
+      ...(c.readers ? { readers: c.readers } : {}),
       maintenanceWindows: c.maintenanceWindows ?? [],
       appChecks: c.appChecks ?? [],
       nodes: c.nodes.map((n): NodeSpec => {

@@ -1,4 +1,6 @@
 import type { Redis } from "ioredis";
+import { createAccess } from "../access/access-check.js";
+import { cacheGroups, noGroups, type GroupDirectory } from "../access/group-directory.js";
 import type { Inventory } from "../config/inventory.js";
 import type { ChatPort } from "../shared/chat-port.js";
 import type { Clock } from "../shared/clock.js";
@@ -47,6 +49,8 @@ export interface OperationsDeps {
   queueOptions?: OperationsQueueOptions;
   /** Maintenance windows, application checks, test probes. */
   hooks?: EngineHooks;
+  /** Slack user groups named in approvers/requesters/readers; default: none resolvable (groups grant nothing). */
+  groups?: GroupDirectory;
   /** Operation definitions; default: rotation and upgrade. */
   definitions?: OperationDefinition[];
 }
@@ -63,12 +67,14 @@ export function createOperations(deps: OperationsDeps): Operations {
   const log = deps.logger.child({ component: "operations" });
   const ledger = createRedisLedger(deps.redis, {
     prefix,
+    auditRetentionMs: deps.inventory.audit.retentionDays * 86_400_000,
+    now: () => deps.clock.now(),
     onNoDurableWait: (why) =>
       log.warn({ why }, "Redis cannot wait for intents to reach its AOF (needs 7.2+ with appendonly yes)"),
   });
   const queue = createOperationQueue(deps.redis, prefix, deps.clock, log, q);
   const notifier = createChatNotifier(deps.chat, (op) => definitions.get(op.kind)?.title ?? op.kind, log);
-  const policy = deps.inventory.approvals;
+  const access = createAccess(deps.inventory, cacheGroups(deps.groups ?? noGroups, deps.clock));
   const commandTimeoutMs = (q.commandTimeoutSeconds ?? 900) * 1000;
   // What the API side and the engine share.
   const core = {
@@ -80,11 +86,11 @@ export function createOperations(deps: OperationsDeps): Operations {
     executor: deps.executor,
     clock: deps.clock,
     logger: log,
-    policy,
     newToken: randomToken,
   };
   const service: ServiceDeps = {
     ...core,
+    access,
     preflightLockTtlMs: (q.preflightLockTtlSeconds ?? 600) * 1000,
     commandTimeoutMs,
     newOpId: randomOpId,

@@ -7,10 +7,12 @@
  *   3. CAS: when an expected version is given the op's version must match (0 otherwise), so two
  *      concurrent clicks advance exactly one gate;
  *   4. then the op json, node ledgers, audit entries, and the cluster lock (persist / release).
+ *      Each audit entry also goes to the cluster's append-only audit stream (XADD, trimmed only
+ *      by age with MINID), in the same atomic write as the state it describes.
  *
- * KEYS: 1 op, 2 epoch, 3 nodes, 4 audit, 5 lock, 6 active set
+ * KEYS: 1 op, 2 epoch, 3 nodes, 4 audit, 5 lock, 6 active set, 7 cluster audit stream
  * ARGV: 1 expected version | '', 2 epoch | '', 3 op json, 4 lock value, 5 '' | persist | release,
- *       6 op id, 7 audit cap, 8 retention seconds after release, 9 n nodes,
+ *       6 op id, 7 audit cap, 8 retention seconds after release, 9 n nodes, 10 stream MINID (ms),
  *       then n pairs (node name, node json), then audit entries.
  */
 export const COMMIT_LUA = `
@@ -23,11 +25,14 @@ if ARGV[1] ~= '' then
 end
 local n = tonumber(ARGV[9])
 for i = 0, n - 1 do
-  redis.call('HSET', KEYS[3], ARGV[10 + 2 * i], ARGV[11 + 2 * i])
+  redis.call('HSET', KEYS[3], ARGV[11 + 2 * i], ARGV[12 + 2 * i])
 end
-local first = 10 + 2 * n
+local first = 11 + 2 * n
 if #ARGV >= first then
-  for i = first, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+  for i = first, #ARGV do
+    redis.call('RPUSH', KEYS[4], ARGV[i])
+    redis.call('XADD', KEYS[7], 'MINID', '~', ARGV[10], '*', 'e', ARGV[i])
+  end
   redis.call('LTRIM', KEYS[4], -tonumber(ARGV[7]), -1)
 end
 if ARGV[5] == 'persist' then
@@ -56,4 +61,10 @@ local cur = redis.call('GET', KEYS[1])
 if cur == ARGV[1] then return 'held' end
 if not cur then redis.call('SET', KEYS[1], ARGV[1]) return 'reclaimed' end
 return cur
+`;
+
+/** KEYS: 1 cluster audit stream. ARGV: 1 MINID (ms), then entries. Events not tied to a state write (refusals). */
+export const APPEND_AUDIT_LUA = `
+for i = 2, #ARGV do redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'e', ARGV[i]) end
+return 1
 `;

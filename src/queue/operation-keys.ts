@@ -11,6 +11,7 @@
  *   {p}:lockseq:<cluster>    int   source of lock fencing tokens
  *   {p}:ops:active           set   ids of operations not yet finished
  *   {p}:ops:recent:<cluster> list  latest operation ids, newest first
+ *   {p}:audit:<cluster>      stream append-only audit events of the cluster (field e = json), trimmed by age
  */
 export function operationKeys(prefix: string) {
   const p = `{${prefix}}`;
@@ -23,6 +24,7 @@ export function operationKeys(prefix: string) {
     lockSeq: (cluster: string) => `${p}:lockseq:${cluster}`,
     active: () => `${p}:ops:active`,
     recent: (cluster: string) => `${p}:ops:recent:${cluster}`,
+    auditStream: (cluster: string) => `${p}:audit:${cluster}`,
   };
 }
 export type OperationKeys = ReturnType<typeof operationKeys>;

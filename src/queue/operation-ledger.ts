@@ -6,7 +6,7 @@ import {
   type OperationLedger,
 } from "../operations/engine/ports.js";
 import type { AuditEntry, NodeLedger, OpRecord } from "../operations/engine/records.js";
-import { COMMIT_LUA, ENSURE_LOCK_LUA, EXTEND_LOCK_LUA } from "./operation-commit-lua.js";
+import { APPEND_AUDIT_LUA, COMMIT_LUA, ENSURE_LOCK_LUA, EXTEND_LOCK_LUA } from "./operation-commit-lua.js";
 import { operationKeys } from "./operation-keys.js";
 
 export interface RedisLedgerOptions {
@@ -15,6 +15,10 @@ export interface RedisLedgerOptions {
   auditCap?: number;
   /** How long a finished operation's record stays readable through `status`. */
   retentionSeconds?: number;
+  /** Cluster audit stream entries older than this are trimmed. Default 400 days. */
+  auditRetentionMs?: number;
+  /** Wall clock for the stream's MINID trim. */
+  now?: () => Date;
   /** Told once when intents cannot be waited onto disk (Redis < 7.2 or AOF off). */
   onNoDurableWait?: (why: string) => void;
 }
@@ -34,8 +38,25 @@ export function createRedisLedger(redis: Redis, o: RedisLedgerOptions): Operatio
   const k = operationKeys(o.prefix);
   const auditCap = o.auditCap ?? 500;
   const retention = o.retentionSeconds ?? 90 * 86_400;
+  const auditRetentionMs = o.auditRetentionMs ?? 400 * 86_400_000;
+  const now = o.now ?? (() => new Date());
+  const minId = () => String(Math.max(0, now().getTime() - auditRetentionMs));
+  // Node commits do not carry the record; remember which cluster each operation belongs to.
+  const clusters = new Map<string, string>();
+  async function clusterOf(id: string, op?: OpRecord): Promise<string> {
+    if (op) clusters.set(id, op.cluster);
+    const known = clusters.get(id);
+    if (known) return known;
+    const json = await redis.hget(k.op(id), "json");
+    const c = json ? (JSON.parse(json) as OpRecord).cluster : "-";
+    clusters.set(id, c);
+    return c;
+  }
+  const streamEntry = (id: string, cluster: string, e: AuditEntry) =>
+    JSON.stringify({ ...e, op: id, cluster });
 
   async function commit(a: CommitArgs): Promise<number> {
+    const cluster = await clusterOf(a.id, a.op);
     const keys = [
       k.op(a.id),
       k.epoch(a.id),
@@ -43,6 +64,7 @@ export function createRedisLedger(redis: Redis, o: RedisLedgerOptions): Operatio
       k.audit(a.id),
       a.op ? k.lock(a.op.cluster) : k.lock("-"),
       k.active(),
+      k.auditStream(cluster),
     ];
     const nodes = a.nodes ?? [];
     const argv = [
@@ -55,8 +77,9 @@ export function createRedisLedger(redis: Redis, o: RedisLedgerOptions): Operatio
       String(auditCap),
       String(retention),
       String(nodes.length),
+      minId(),
       ...nodes.flatMap((n) => [n.node, JSON.stringify(n)]),
-      ...(a.audit ?? []).map((e) => JSON.stringify(e)),
+      ...(a.audit ?? []).map((e) => streamEntry(a.id, cluster, e)),
     ];
     const res = (await redis.eval(COMMIT_LUA, keys.length, ...keys, ...argv)) as number;
     if (res === -1) throw new FencedError(a.id);
@@ -148,6 +171,16 @@ export function createRedisLedger(redis: Redis, o: RedisLedgerOptions): Operatio
     async lockHolder(cluster) {
       const v = await redis.get(k.lock(cluster));
       return v ? v.split(":")[0] : undefined;
+    },
+    async appendAudit(cluster, opId, entries) {
+      if (!entries.length) return;
+      await redis.eval(
+        APPEND_AUDIT_LUA,
+        1,
+        k.auditStream(cluster),
+        minId(),
+        ...entries.map((e) => streamEntry(opId ?? "-", cluster, e)),
+      );
     },
     activeOps: () => redis.smembers(k.active()),
     recentOps: (cluster, n) => redis.lrange(k.recent(cluster), 0, n - 1),

@@ -116,7 +116,6 @@ describe("engine core with fake steps (real Redis ledger)", () => {
       progressIntervalMs: 10,
       settleMs: 50,
     },
-    policy: { ...inventory.approvals },
     newToken: () => randomBytes(8).toString("hex"),
   });
 

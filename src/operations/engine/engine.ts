@@ -3,7 +3,7 @@ import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";
 import type { SshExecutor } from "../../ssh/ssh-executor.js";
 import type { OperationKind } from "../operations-api.js";
-import type { ApprovalPolicy } from "./authorize.js";
+import { policyOf } from "../../access/cluster-policy.js";
 import type { OperationDefinition } from "./definition.js";
 import { runPhase } from "./phase-runner.js";
 import {
@@ -40,7 +40,6 @@ export interface EngineDeps {
   logger: Logger;
   hooks: EngineHooks;
   settings: EngineSettings;
-  policy: ApprovalPolicy;
   newToken(): string;
   draining?: () => boolean;
 }
@@ -68,8 +67,8 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
   const cluster = findCluster(d.inventory, op.cluster);
   const log = d.logger.child({ op: op.id, cluster: op.cluster, epoch });
   const now = () => d.clock.now();
-  const note = (kind: AuditEntry["kind"], text: string): AuditEntry[] => [
-    { at: now().toISOString(), kind, text },
+  const note = (kind: AuditEntry["kind"], text: string, extra: Partial<AuditEntry> = {}): AuditEntry[] => [
+    { at: now().toISOString(), kind, text, ...extra },
   ];
   const nodes = await d.ledger.nodes(opId);
 
@@ -135,14 +134,25 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
     const first = !op.phaseTimes[op.phase]?.startedAt;
     op = await update(
       (o) => beginPhase(o, now()),
-      first ? note("phase", `phase ${op.phase + 1} (${phaseDef.title}) started`) : [],
+      first
+        ? note("phase", `phase ${op.phase + 1} (${phaseDef.title}) started`, {
+            action: "phase-start",
+            phase: phaseDef.id,
+          })
+        : [],
     );
     pump.touch();
-    // Every committed step also refreshes the operation message (coalesced, off the critical path).
+    // Every committed step also refreshes the operation message (coalesced, off the critical path);
+    // its audit entries are tagged with the phase for the cluster audit stream.
     const ledger: OperationLedger = Object.create(d.ledger, {
       commitNode: {
-        value: async (...a: Parameters<OperationLedger["commitNode"]>) => (
-          await d.ledger.commitNode(...a),
+        value: async (...[id, ep, node, audit]: Parameters<OperationLedger["commitNode"]>) => (
+          await d.ledger.commitNode(
+            id,
+            ep,
+            node,
+            audit.map((e) => ({ phase: phaseDef.id, ...e })),
+          ),
           pump.touch()
         ),
       },
@@ -181,8 +191,12 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
     if (fresh?.cancelRequested) return await cancel();
     const token = d.newToken();
     op = await update(
-      (o) => completePhase(o, now(), token, d.policy),
-      note("phase", `phase ${op.phase + 1} (${phaseDef.title}) done`),
+      (o) => completePhase(o, now(), token, policyOf(d.inventory, o.cluster)),
+      note("phase", `phase ${op.phase + 1} (${phaseDef.title}) done`, {
+        action: "phase-end",
+        phase: phaseDef.id,
+        outcome: "done",
+      }),
     );
     await d.hooks.probe?.(`${phaseDef.id}:phase-done`);
     if (op.status === "completed") {
@@ -224,11 +238,14 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
   async function fail(failure: FailureInfo): Promise<SegmentOutcome> {
     const token = d.newToken();
     op = await update(
-      (o) => halt(o, failure, now(), token, d.policy),
+      (o) => halt(o, failure, now(), token, policyOf(d.inventory, o.cluster)),
       [
         {
           at: now().toISOString(),
           kind: "failure",
+          action: "step-failed",
+          phase: op?.phases[failure.phase]?.id ?? String(failure.phase),
+          outcome: failure.message,
           node: failure.node,
           text: `${failure.step} failed: ${failure.message}`,
         },

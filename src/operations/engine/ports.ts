@@ -67,6 +67,8 @@ export interface OperationLedger {
   /** Before a segment acts: the lock is ours ('held'), was missing and is ours again, or whose it is. */
   ensureClusterLock(cluster: string, lock: string): Promise<"held" | "reclaimed" | { holder: string }>;
   lockHolder(cluster: string): Promise<string | undefined>;
+  /** Events that change no state (refused requests and clicks) onto the cluster's audit stream. */
+  appendAudit(cluster: string, opId: string | undefined, entries: AuditEntry[]): Promise<void>;
   activeOps(): Promise<string[]>;
   recentOps(cluster: string, n: number): Promise<string[]>;
 }

@@ -36,6 +36,12 @@ export interface Gate {
   phase: number;
   openedAt: string;
   expiresAt: string;
+  /** Distinct approvals needed (absent in records written before N-of-M: 1). */
+  required?: number;
+  /** Approvals collected so far, in click order. */
+  approvals?: Array<{ by: string; name?: string; at: string }>;
+  /** The approver principals (users, S… groups) in force when the gate opened, for the message. */
+  approvers?: string[];
 }
 
 export interface DecisionRecord {
@@ -143,6 +149,11 @@ export interface AuditEntry {
   text: string;
   by?: string;
   node?: string;
+  /** For the cluster audit stream: the actor's display name, the verb, the phase, the result. */
+  byName?: string;
+  action?: string;
+  phase?: string;
+  outcome?: string;
 }
 
 export const stepKey = (phaseId: string, stepId: string): string => `${phaseId}/${stepId}`;

@@ -1,5 +1,5 @@
 import type { DecisionAction } from "../operations-api.js";
-import { authorize, type ApprovalPolicy } from "./authorize.js";
+import { actorFromList, authorize, type Actor, type ApprovalPolicy } from "./authorize.js";
 import { isTerminal, type DecisionRecord, type FailureInfo, type Gate, type OpRecord } from "./records.js";
 
 /**
@@ -14,21 +14,33 @@ export type Transition =
 
 const iso = (d: Date) => d.toISOString();
 
+/** An approval gate needs `approvalsRequired[phaseId]` distinct approvers; a failure gate (retry/abort) one decision. */
 export function openGate(
   kind: Gate["kind"],
   phase: number,
   token: string,
   now: Date,
   policy: ApprovalPolicy,
+  phaseId?: string,
 ): Gate {
+  const map = policy.approvalsRequired ?? {};
+  const required = kind === "approval" ? ((phaseId ? map[phaseId] : undefined) ?? map.default ?? 1) : 1;
   return {
     kind,
     token,
     phase,
     openedAt: iso(now),
     expiresAt: iso(new Date(now.getTime() + policy.expireAfterMinutes * 60_000)),
+    required,
+    approvals: [],
+    approvers: [...policy.approvers],
   };
 }
+
+const asActor = (by: string | Actor, policy: ApprovalPolicy): Actor =>
+  typeof by === "string" ? actorFromList(by, policy) : by;
+
+const who = (approvals: NonNullable<Gate["approvals"]>) => approvals.map((a) => `<@${a.by}>`).join(", ");
 
 const decided = (op: OpRecord, d: DecisionRecord): OpRecord => ({ ...op, decisions: [...op.decisions, d] });
 
@@ -58,15 +70,17 @@ export function applyDecision(
   op: OpRecord,
   action: DecisionAction,
   token: string,
-  by: string,
+  byActor: string | Actor,
   now: Date,
   policy: ApprovalPolicy,
 ): Transition {
   if (isTerminal(op.status)) return { ok: false, message: describeLast(op) };
-  const auth = authorize(op, action, by, policy);
-  if (!auth.ok) return auth;
+  const actor = asActor(byActor, policy);
+  const by = actor.userId;
   const gate = op.gate;
   if (!gate || gate.token !== token) return { ok: false, message: describeLast(op) };
+  const auth = authorize(op, action, actor, policy);
+  if (!auth.ok) return auth;
   const wanted = action === "approve" || action === "reject" ? "approval" : "failure";
   if (gate.kind !== wanted)
     return { ok: false, message: `${action} does not apply now: ${describeLast(op)}` };
@@ -79,6 +93,25 @@ export function applyDecision(
       message: `This request expired at ${gate.expiresAt}; ${op.id} was cancelled and changed nothing further.`,
     };
   const rec = decided(op, { action, by, at: iso(now), phase: gate.phase });
+  const title = op.phases[gate.phase]?.title;
+  const phaseName = `phase ${gate.phase + 1}${title ? ` (${title})` : ""}`;
+  if (action === "approve") {
+    const already = gate.approvals ?? [];
+    const required = gate.required ?? 1;
+    if (already.some((a) => a.by === by))
+      return {
+        ok: false,
+        message: `You already approved ${phaseName} of ${op.id} (${already.length} of ${required} approvals); it needs a different approver.`,
+      };
+    const approvals = [...already, { by, at: iso(now), ...(actor.userName ? { name: actor.userName } : {}) }];
+    if (approvals.length < required)
+      return {
+        ok: true,
+        next: { ...rec, gate: { ...gate, approvals } },
+        effect: "none",
+        message: `<@${by}> approved ${phaseName} of ${op.id}: ${approvals.length} of ${required} approvals: ${who(approvals)}; ${required - approvals.length} more needed.`,
+      };
+  }
   switch (action) {
     case "approve":
     case "retry": {
@@ -105,9 +138,16 @@ export function applyDecision(
   }
 }
 
-export function requestCancel(op: OpRecord, by: string, now: Date, policy: ApprovalPolicy): Transition {
+export function requestCancel(
+  op: OpRecord,
+  byActor: string | Actor,
+  now: Date,
+  policy: ApprovalPolicy,
+): Transition {
   if (isTerminal(op.status)) return { ok: false, message: describeLast(op) };
-  const auth = authorize(op, "cancel", by, policy);
+  const actor = asActor(byActor, policy);
+  const by = actor.userId;
+  const auth = authorize(op, "cancel", actor, policy);
   if (!auth.ok) return auth;
   const rec = decided(op, { action: "cancel", by, at: iso(now), phase: op.phase });
   if (op.status === "running") {
@@ -157,7 +197,7 @@ export function completePhase(op: OpRecord, now: Date, nextToken: string, policy
     ...done,
     status: "awaiting-approval",
     phase: op.phase + 1,
-    gate: openGate("approval", op.phase + 1, nextToken, now, policy),
+    gate: openGate("approval", op.phase + 1, nextToken, now, policy, op.phases[op.phase + 1]?.id),
   };
 }
 

@@ -1,3 +1,4 @@
+import { mentionOf } from "../../access/cluster-policy.js";
 import { findCluster } from "../../config/inventory.js";
 import type { Outcome, OperationKind } from "../operations-api.js";
 import type { CommandRequester } from "../requester.js";
@@ -42,6 +43,21 @@ export async function requestOperation(
     };
   const parsed = def.parseArgs(args);
   if (!parsed.ok) return { ok: false, message: parsed.message };
+  // Who may ask, and where: refused before anything is locked, connected to or run.
+  const allowed = await d.access.mayRequest(cluster.name, by);
+  if (!allowed.ok) {
+    await d.ledger.appendAudit(
+      cluster.name,
+      undefined,
+      auditOf(d.clock.now(), "request", `${def.title} of ${cluster.name} refused`, by.userId, {
+        action: `request-${kind}`,
+        outcome: `refused: ${allowed.reason}`,
+        ...(by.userName ? { byName: by.userName } : {}),
+      }),
+    );
+    return { ok: false, message: allowed.reason };
+  }
+  const policy = d.access.policy(cluster.name);
 
   const id = d.newOpId(kind);
   const lock = await d.ledger.acquireClusterLock(cluster.name, id, d.preflightLockTtlMs);
@@ -72,7 +88,11 @@ export async function requestOperation(
   await d.ledger.create(
     created,
     [],
-    auditOf(now, "request", `${def.title} of ${cluster.name} requested`, by.userId),
+    auditOf(now, "request", `${def.title} of ${cluster.name} requested`, by.userId, {
+      action: `request-${kind}`,
+      outcome: "accepted",
+      ...(by.userName ? { byName: by.userName } : {}),
+    }),
   );
   let op = (await d.ledger.get(id))!;
   const log = d.logger.child({ op: id, cluster: cluster.name });
@@ -153,7 +173,7 @@ export async function requestOperation(
     phases: pre.phases,
     params: { ...parsed.params, ...pre.params },
     phaseTimes: pre.phases.map(() => ({})),
-    gate: openGate("approval", 0, token, at, d.policy),
+    gate: openGate("approval", 0, token, at, policy, pre.phases[0]?.id),
   };
   const nodes = plannedNodes(pre.phases, at.toISOString()).map((n) => ({
     ...n,
@@ -205,7 +225,7 @@ export async function requestOperation(
   return {
     ok: true,
     operationId: id,
-    message: `Plan for ${id} posted in <#${cluster.channel}>; it needs an approval from ${d.policy.approvers.map((a) => `<@${a}>`).join(", ") || "an approver"}.`,
+    message: `Plan for ${id} posted in <#${cluster.channel}>; it needs ${approvalsText(op.gate!.required ?? 1)} from ${policy.approvers.map(mentionOf).join(", ") || "an approver"}.`,
   };
 }
 
@@ -214,3 +234,5 @@ function lockLostProblem(cluster: string, holder: string | undefined): string {
     ? `the cluster lock of ${cluster} expired during the preflight and ${holder} holds it now; nothing was changed (see \`/rke2 status ${cluster}\`)`
     : `the cluster lock of ${cluster} expired during the preflight; nothing was changed, ask again`;
 }
+
+const approvalsText = (n: number) => (n === 1 ? "an approval" : `${n} approvals`);

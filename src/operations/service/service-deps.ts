@@ -4,7 +4,7 @@ import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";
 import type { SshExecutor } from "../../ssh/ssh-executor.js";
 import type { OperationKind } from "../operations-api.js";
-import type { ApprovalPolicy } from "../engine/authorize.js";
+import type { Access } from "../../access/access-check.js";
 import type { OperationDefinition } from "../engine/definition.js";
 import type { OperationLedger, OperationNotifier, OperationScheduler } from "../engine/ports.js";
 import type { AuditEntry, OpRecord } from "../engine/records.js";
@@ -19,7 +19,8 @@ export interface ServiceDeps {
   executor: SshExecutor;
   clock: Clock;
   logger: Logger;
-  policy: ApprovalPolicy;
+  /** Per-cluster policy and group-resolved membership (requesters, readers, approvers, channelOnly). */
+  access: Access;
   /** The cluster lock expires after this while a preflight runs, in case the process dies mid-preflight. */
   preflightLockTtlMs: number;
   commandTimeoutMs: number;
@@ -37,9 +38,13 @@ export function randomOpId(kind: OperationKind): string {
   return `${kind === "rotate" ? "rot" : "upg"}-${tail}`;
 }
 
-export const auditOf = (at: Date, kind: AuditEntry["kind"], text: string, by?: string): AuditEntry[] => [
-  { at: at.toISOString(), kind, text, ...(by ? { by } : {}) },
-];
+export const auditOf = (
+  at: Date,
+  kind: AuditEntry["kind"],
+  text: string,
+  by?: string,
+  extra: Partial<AuditEntry> = {},
+): AuditEntry[] => [{ at: at.toISOString(), kind, text, ...(by ? { by } : {}), ...extra }];
 
 /** Read-modify-write of an op record from the API side, retried on a version race. `fn` returning undefined = nothing to do. */
 export async function patchOp(

@@ -22,7 +22,16 @@ export interface OperationView {
   phases: Array<{ title: string; mark: PhaseMark }>;
   /** Current phase, one line per node: its steps with state marks. */
   progress: string[];
-  gate?: { kind: "approval" | "failure"; token: string; phaseTitle: string; expiresAt: string };
+  gate?: {
+    kind: "approval" | "failure";
+    token: string;
+    phaseTitle: string;
+    expiresAt: string;
+    /** Distinct approvals needed, who gave one so far, and the approver principals (users, S… groups). */
+    required?: number;
+    approvedBy?: string[];
+    approvers?: string[];
+  };
   failure?: FailureInfo;
   preflightProblems?: string[];
   cancellable: boolean;
@@ -97,6 +106,9 @@ export function buildOperationView(
             token: op.gate.token,
             phaseTitle: op.phases[op.gate.phase]?.title ?? "",
             expiresAt: op.gate.expiresAt,
+            required: op.gate.required ?? 1,
+            approvedBy: (op.gate.approvals ?? []).map((a) => a.by),
+            approvers: op.gate.approvers ?? [],
           },
         }
       : {}),

@@ -3,6 +3,7 @@ import type { ChatMessage } from "../../../shared/chat-port.js";
 import { redactUrls } from "../../../shared/redact-url.js";
 import { context, esc, fitBlocks, header, packLines, section, type Block } from "../block-kit.js";
 import { operationButtons } from "./operation-buttons.js";
+import { approvalLines, slackDate, whoMay } from "./render-gate.js";
 import { ABORT_WHO } from "./render-thread-note.js";
 
 /** Failure texts and preflight problems embed command lines, node output and channel-server data. */
@@ -61,16 +62,12 @@ export function renderOperationMessage(v: OperationView): ChatMessage {
   const tail: Block[] = [];
   if (v.gate?.kind === "approval") {
     tail.push(operationButtons(v.id, v.gate.token, ["approve", "reject"]));
-    tail.push(
-      context(
-        `Approve to start phase: *${esc(v.gate.phaseTitle)}*. Approvers only; the requester cannot approve their own operation when distinct approval is required. Expires ${v.gate.expiresAt}.`,
-      ),
-    );
+    tail.push(context(...approvalLines(v.gate)));
   } else if (v.gate?.kind === "failure") {
     tail.push(operationButtons(v.id, v.gate.token, ["retry", "abort"]));
     tail.push(
       context(
-        `Retry re-checks the node before acting (approvers only); Abort ends the operation (${ABORT_WHO}). Expires ${v.gate.expiresAt}.`,
+        `Retry re-checks the node before acting (approvers only: ${whoMay(v.gate.approvers)}); Abort ends the operation (${ABORT_WHO}). Lapses ${slackDate(v.gate.expiresAt)}.`,
       ),
     );
   } else if (v.cancellable) {
