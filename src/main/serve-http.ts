@@ -1,7 +1,7 @@
 import type { Env } from "../config/env.js";
 import type { Inventory } from "../config/inventory.js";
 import { createHealthCheck, type CheckResult } from "../observability/health.js";
-import { healthzRoute, metricsRoute, type MetricsJson } from "../observability/http-routes.js";
+import { healthzRoute, livezRoute, metricsRoute, type MetricsJson } from "../observability/http-routes.js";
 import type { OperationsApi } from "../operations/operations-api.js";
 import type { ScanRequests } from "../queue/scan-queue.js";
 import type { Clock } from "../shared/clock.js";
@@ -12,7 +12,8 @@ import type { CommandExtensions } from "../slack/listeners/command-deps.js";
 import type { SlackSurface } from "./build-slack-surface.js";
 
 /**
- * PORT: /healthz and /metrics for every role; the Bolt app (HTTP receiver at POST /slack/events,
+ * PORT: /livez (liveness), /readyz (readiness: Redis and Slack), /healthz (the same checks, kept for
+ * existing probes) and /metrics for every role; the Bolt app (HTTP receiver at POST /slack/events,
  * or Socket Mode) for ROLE=web and ROLE=all only, so a worker never takes Slack traffic.
  */
 export async function serveHttp(o: {
@@ -40,6 +41,8 @@ export async function serveHttp(o: {
   });
   const routes = {
     "GET /healthz": healthzRoute(health),
+    "GET /livez": livezRoute(),
+    "GET /readyz": healthzRoute(health),
     "GET /metrics": metricsRoute(s.metrics.registry, o.threadMetrics),
   };
   if (env.ROLE === "worker") {

@@ -9,7 +9,7 @@ import type { HealthReport } from "./health.js";
 
 type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-/** GET /healthz: JSON, 200 when every check passes, 503 otherwise. */
+/** GET /healthz and GET /readyz: JSON, 200 when every check (Redis, Slack) passes, 503 otherwise. */
 export const healthzRoute =
   (check: () => Promise<HealthReport>): RouteHandler =>
   async (_req, res) => {
@@ -20,6 +20,15 @@ export const healthzRoute =
     });
     res.end(`${JSON.stringify(report)}\n`);
   };
+
+/**
+ * GET /livez: 200 whenever the process answers, i.e. its event loop runs. Never looks at Redis or
+ * Slack, so a liveness probe does not restart-loop the bot through a dependency's hiccup.
+ */
+export const livezRoute = (): RouteHandler => async (_req, res) => {
+  res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+  res.end(`${JSON.stringify({ status: "ok", uptimeSeconds: Math.round(process.uptime()) })}\n`);
+};
 
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 

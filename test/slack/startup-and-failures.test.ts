@@ -62,7 +62,7 @@ describe.skipIf(!ns.ok)("start-up checks and Slack failures a human has to act o
     expect((await fetch(`${base}/slack/events`, { method: "POST", body: "x" })).status).toBe(404);
   });
 
-  it("reports /healthz 503 when Slack stops accepting the token", async () => {
+  it("reports /healthz and /readyz 503 when Slack stops accepting the token, /livez 200", async () => {
     const web = await startTestBot(fake, {
       env: testEnv(fake, redisUrl, { ROLE: "web" }),
       inventory: simInventory(sim),
@@ -80,6 +80,11 @@ describe.skipIf(!ns.ok)("start-up checks and Slack failures a human has to act o
     expect(body.status).toBe("degraded");
     expect(body.checks.redis!.ok).toBe(true);
     expect(body.checks.slack).toMatchObject({ ok: false, error: expect.stringContaining("token_revoked") });
+    // Readiness says the same; liveness does not depend on Slack or Redis, so a probe does not restart-loop.
+    expect((await fetch(`http://127.0.0.1:${web.port}/readyz`)).status).toBe(503);
+    const live = await fetch(`http://127.0.0.1:${web.port}/livez`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toMatchObject({ status: "ok" });
     fake.clearFailures();
   });
 
