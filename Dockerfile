@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # Multi-stage: compile TypeScript with dev dependencies, ship only dist/ and production node_modules.
 
-FROM node:20-bookworm-slim AS build
+# Node 22 LTS (Node 20 reached end of life on 2026-04-30).
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: no `prepare` build before the sources are here, no native add-on builds.
@@ -11,7 +12,11 @@ COPY src ./src
 RUN npx tsc -p tsconfig.build.json \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
+LABEL org.opencontainers.image.title="rke2-chatops" \
+      org.opencontainers.image.description="Slack ChatOps bot for RKE2 certificate expiry, rotations and upgrades" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="0.1.0"
 ENV NODE_ENV=production \
     PORT=3000 \
     RKE2_CHATOPS_CONFIG=/etc/rke2-chatops/rke2-chatops.yaml
@@ -21,11 +26,12 @@ COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json manifest.yml ./
 COPY --chown=root:root bin ./bin
 # The image's files belong to root and are read-only to the bot, which runs as the unprivileged
-# `node` user (uid 1000) of the base image. Mount the inventory and SSH key read-only (compose does).
+# `node` user (uid 1000, gid 1000) of the base image. Mount the inventory and SSH key read-only
+# (compose does); the key must be readable by uid 1000: chown 1000:1000 keys/id_ed25519 && chmod 600.
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/livez').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM goes straight to node (exec form): the bot stops gracefully within 15 s.
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/main.js"]

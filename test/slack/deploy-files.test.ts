@@ -66,6 +66,20 @@ describe("docker-compose.yml", () => {
     expect(bot.depends_on.redis.condition).toBe("service_healthy");
   });
 
+  it("publishes the HTTP port on loopback by default and pins image tags (no :latest)", () => {
+    expect(c.services.bot.ports).toEqual(["${BIND_ADDRESS:-127.0.0.1}:3000:3000"]);
+    for (const s of Object.values(c.services) as Array<{ image?: string }>)
+      expect(s.image, s.image).toMatch(/:(?!latest$)[\w.-]+$/);
+  });
+
+  it("builds on a supported Node LTS with OCI labels and a documented uid for the SSH key", () => {
+    const df = readFileSync(`${root}Dockerfile`, "utf8");
+    for (const [, major] of df.matchAll(/^FROM node:(\d+)/gm)) expect(["22", "24"]).toContain(major);
+    expect(df).toMatch(/org\.opencontainers\.image\.title="rke2-chatops"/);
+    expect(df).toMatch(/org\.opencontainers\.image\.licenses="Apache-2\.0"/);
+    expect(df).toMatch(/uid 1000/);
+  });
+
   it("builds from a multi-stage Dockerfile that runs as a non-root user", () => {
     const df = readFileSync(`${root}Dockerfile`, "utf8");
     expect(df.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
