@@ -18,6 +18,7 @@ import { toBoltLogger } from "../slack/bolt-logger.js";
 import { toChatError } from "../slack/describe-slack-error.js";
 import { createWebChat } from "../slack/web-chat.js";
 import { webClientOptions } from "../slack/web-client-options.js";
+import { startupSlackFailure } from "../slack/startup-slack-failure.js";
 
 export interface SlackSurface {
   metrics: BotMetrics;
@@ -89,10 +90,6 @@ async function verifyToken(client: webApi.WebClient, logger: Logger): Promise<vo
     logger.info({ team: me.team, botUser: me.user }, "Slack token accepted");
   } catch (err) {
     const e = toChatError(err, "auth.test");
-    logger.fatal(
-      { slackError: e.code, advice: e.advice },
-      `Slack rejected SLACK_BOT_TOKEN at start-up: ${e.code}`,
-    );
-    throw e;
+    throw startupSlackFailure(logger, e, err);
   }
 }

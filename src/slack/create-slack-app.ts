@@ -8,6 +8,7 @@ import { closeServer, createHttpServer, listen, type Routes } from "./http/serve
 import type { ListenerDeps } from "./listeners/command-deps.js";
 import { registerListeners } from "./listeners/register-listeners.js";
 import { webClientOptions } from "./web-client-options.js";
+import { startupSlackFailure } from "./startup-slack-failure.js";
 
 export type SlackEnv = Pick<
   Env,
@@ -70,10 +71,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     convoStore: false,
   });
   app.error(async (err) => {
-    deps.logger.error(
-      { code: (err as { code?: string }).code, err: err.message },
-      "unhandled error in a Slack listener",
-    );
+    deps.logger.error({ code: (err as { code?: string }).code, err }, "unhandled error in a Slack listener");
   });
   registerListeners(app, deps);
 
@@ -86,11 +84,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         await app.init();
       } catch (err) {
         const e = toChatError(err, "auth.test");
-        deps.logger.error(
-          { slackError: e.code, advice: e.advice },
-          `Slack rejected the bot token at start-up: ${e.code}`,
-        );
-        throw e;
+        throw startupSlackFailure(deps.logger, e, err);
       }
       server = createHttpServer({
         routes: deps.routes,
