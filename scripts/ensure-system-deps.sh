@@ -15,6 +15,11 @@ if [ "${RKE2_CHATOPS_SKIP_BROWSER:-}" != "1" ]; then
   # Emoji in the channel view's screenshot (the test passes without; the picture is just uglier).
   [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 fi
+# `kubectl kustomize` renders deploy/kubernetes; Debian 12 has no kubectl package.
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "rke2-chatops tests need kubectl (not packaged by Debian 12): https://kubernetes.io/docs/tasks/tools/" >&2
+  exit 1
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "rke2-chatops tests need: ${missing[*]}" >&2

@@ -1,7 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { SUBCOMMAND_USAGE } from "../../src/slack/commands/usage.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -85,5 +86,53 @@ describe("docker-compose.yml", () => {
     expect(df.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     expect(df).toMatch(/^USER node$/m);
     expect(df).toMatch(/^CMD \["node", "dist\/main.js"\]$/m);
+  });
+});
+
+describe("deploy/kubernetes (kubectl kustomize)", () => {
+  const docs = parseAllDocuments(
+    execFileSync("kubectl", ["kustomize", `${root}deploy/kubernetes`], { encoding: "utf8" }),
+  ).map(
+    (d) => d.toJS() as Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  );
+  const byKind = (k: string) => docs.filter((d) => d.kind === k);
+
+  it("renders web and worker Deployments with /livez liveness and /readyz readiness, secrets and inventory mounted", () => {
+    const deps = byKind("Deployment");
+    expect(
+      deps
+        .map(
+          (d) =>
+            d.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === "ROLE").value,
+        )
+        .sort(),
+    ).toEqual(["web", "worker"]);
+    for (const d of deps) {
+      const c = d.spec.template.spec.containers[0];
+      expect(c.livenessProbe.httpGet.path).toBe("/livez");
+      expect(c.readinessProbe.httpGet.path).toBe("/readyz");
+      expect(c.envFrom[0].secretRef.name).toMatch(/^rke2-chatops-tokens-/);
+      expect(d.spec.template.spec.securityContext.runAsUser).toBe(1000);
+    }
+    expect(byKind("Secret").map((x) => x.metadata.name)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^rke2-chatops-tokens-/),
+        expect.stringMatching(/^rke2-chatops-ssh-key-/),
+      ]),
+    );
+    expect(byKind("ConfigMap")[0].data["rke2-chatops.yaml"]).toContain("clusters:");
+  });
+
+  it("runs Redis as a StatefulSet with AOF and noeviction on a volume", () => {
+    const [redis] = byKind("StatefulSet");
+    expect(redis.spec.template.spec.containers[0].args.join(" ")).toMatch(
+      /--appendonly yes.*--maxmemory-policy noeviction/,
+    );
+    expect(redis.spec.volumeClaimTemplates[0].metadata.name).toBe("data");
+  });
+
+  it("scrapes /metrics with a ServiceMonitor and ships deploy/prometheus/rules.yaml as the PrometheusRule", () => {
+    expect(byKind("ServiceMonitor")[0].spec.endpoints[0]).toMatchObject({ port: "http", path: "/metrics" });
+    expect(byKind("PrometheusRule")[0].spec.groups).toEqual(read("deploy/prometheus/rules.yaml").groups);
   });
 });
