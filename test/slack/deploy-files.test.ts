@@ -30,12 +30,12 @@ describe("manifest.yml", () => {
   });
 
   it("asks only for the scopes the bot uses", () => {
-    expect(m.oauth_config.scopes.bot).toEqual(["commands", "chat:write", "files:write"]);
+    expect(m.oauth_config.scopes.bot).toEqual(["commands", "chat:write", "files:write", "usergroups:read"]);
     expect(m.oauth_config.scopes.user).toBeUndefined();
   });
 
   it("mentions every subcommand family in the usage hint or help", () => {
-    for (const sub of ["certs", "rotate", "upgrade", "status", "cancel", "help"])
+    for (const sub of ["certs", "rotate", "upgrade", "status", "cancel", "audit", "help"])
       expect(m.features.slash_commands[0].usage_hint).toContain(sub);
     expect(Object.keys(SUBCOMMAND_USAGE)).toContain("explain");
   });
@@ -95,7 +95,8 @@ describe("deploy/kubernetes (kubectl kustomize)", () => {
   ).map(
     (d) => d.toJS() as Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
   );
-  const byKind = (k: string) => docs.filter((d) => d.kind === k);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const byKind = (k: string): any[] => docs.filter((d) => d.kind === k);
 
   it("renders web and worker Deployments with /livez liveness and /readyz readiness, secrets and inventory mounted", () => {
     const deps = byKind("Deployment");
