@@ -15,13 +15,9 @@ if [ "${RKE2_CHATOPS_SKIP_BROWSER:-}" != "1" ]; then
   # Emoji in the channel view's screenshot (the test passes without; the picture is just uglier).
   [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing+=(fonts-noto-color-emoji)
 fi
-# `kubectl kustomize` renders deploy/kubernetes; Debian 12 has no kubectl package, so it is not installed here.
-check_kubectl() {
-  command -v kubectl >/dev/null 2>&1 && return 0
-  echo "rke2-chatops tests need kubectl (not packaged by Debian 12): https://kubernetes.io/docs/tasks/tools/" >&2
-  exit 1
-}
-[ ${#missing[@]} -eq 0 ] && check_kubectl && exit 0
+# `kubectl kustomize` renders deploy/kubernetes; Debian 12 ships kubectl in kubernetes-client (1.20, kustomize built in).
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+[ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "rke2-chatops tests need: ${missing[*]}" >&2
   echo "install them with: sudo apt-get install -y ${missing[*]}" >&2
@@ -31,4 +27,3 @@ echo "installing ${missing[*]} from Debian's packages" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-check_kubectl
