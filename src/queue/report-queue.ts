@@ -1,14 +1,28 @@
 import { Queue, type JobsOptions } from "bullmq";
+import type { NodeScan } from "../certs/cert-types.js";
 import type { Inventory } from "../config/inventory.js";
 import type { QueueContext } from "./connection.js";
 
 export const REPORT_QUEUE = "report";
 export const DAILY_REPORT_SCHEDULER = "daily-cert-report";
 
-/** A scheduler firing fans out into one `cluster` job per cluster (each retried on its own). */
+/**
+ * A scheduler firing fans out into one BullMQ flow per cluster: a `cluster` parent whose `shard`
+ * children each scan at most `report.shardNodes` of its nodes, on whichever worker replica takes
+ * them. The parent runs once every shard has landed and posts the cluster's report. A `cluster`
+ * job without `shards` (added by hand, or by an older version) scans the whole cluster itself.
+ */
 export type ReportJobData =
   | { kind: "firing"; firingMs?: number }
-  | { kind: "cluster"; cluster: string; firingMs: number; date: string };
+  | { kind: "cluster"; cluster: string; firingMs: number; date: string; shards?: number }
+  | { kind: "shard"; cluster: string; firingMs: number; shard: number; shards: number; nodes: string[] };
+
+/** What a shard job returns (its BullMQ returnvalue, read by the parent). */
+export interface ShardResult {
+  /** `host:pid` of the replica that ran the shard. */
+  worker: string;
+  nodes: NodeScan[];
+}
 
 export const FIRING_JOB_OPTS: JobsOptions = {
   attempts: 5,
@@ -23,6 +37,19 @@ export const CLUSTER_REPORT_JOB_OPTS: JobsOptions = {
   backoff: { type: "exponential", delay: 10_000 },
   removeOnComplete: { age: 7 * 86_400, count: 2000 },
   removeOnFail: { age: 30 * 86_400 },
+};
+
+/**
+ * A shard retries alone (its siblings' results stay with the parent). Unreachable nodes are
+ * results, not failures, so a shard fails only on a Redis or bug-level error. If it never
+ * succeeds, the parent still reports, listing that shard's nodes as not scanned.
+ */
+export const SHARD_JOB_OPTS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: "exponential", delay: 2000 },
+  removeOnComplete: { age: 86_400, count: 5000 },
+  removeOnFail: { age: 30 * 86_400 },
+  ignoreDependencyOnFailure: true,
 };
 
 export function createReportQueue(ctx: QueueContext): Queue<ReportJobData> {

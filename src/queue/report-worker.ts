@@ -1,14 +1,15 @@
-import { Worker, type Job, type Queue } from "bullmq";
+import { FlowProducer, Worker, type Job, type Queue } from "bullmq";
 import { countJobs } from "../observability/count-jobs.js";
 import type { BotMetrics } from "../observability/metrics.js";
 import type { ChatPort } from "../shared/chat-port.js";
 import { dateInZone } from "../slack/blocks/format-cert.js";
 import { readExpiryEvents } from "../rke2/expiry-events.js";
 import { renderDailyReport } from "../slack/blocks/render-daily-report.js";
-import { safeJobId, stateKey, type QueueContext } from "./connection.js";
+import { stateKey, type QueueContext } from "./connection.js";
 import { postOnce } from "./report-post.js";
-import { CLUSTER_REPORT_JOB_OPTS, REPORT_QUEUE, type ReportJobData } from "./report-queue.js";
-import { runScans, type ScanRunDeps } from "./scan-run.js";
+import { REPORT_QUEUE, type ReportJobData } from "./report-queue.js";
+import { gatherCluster, queueClusterFlow, runShard } from "./report-shards.js";
+import type { ScanRunDeps } from "./scan-run.js";
 
 export interface ReportWorkerDeps extends ScanRunDeps {
   ctx: QueueContext;
@@ -16,23 +17,47 @@ export interface ReportWorkerDeps extends ScanRunDeps {
   chat: ChatPort;
   metrics: Pick<BotMetrics, "jobs">;
   concurrency?: number;
+  /** Test seam: runs before a shard scans; throwing fails that attempt of that shard. */
+  hooks?: { beforeShard?(data: Extract<ReportJobData, { kind: "shard" }>): void | Promise<void> };
 }
 
-/** Daily report: a firing fans out per cluster; each cluster posts one top-level message per firing. */
+/**
+ * Daily report: a firing fans out into one flow per cluster (shards as children, any replica
+ * runs them); each cluster posts one top-level message per firing once its shards landed.
+ */
 export function createReportWorker(deps: ReportWorkerDeps): Worker<ReportJobData> {
+  const flow = new FlowProducer({ connection: deps.ctx.connection, prefix: deps.ctx.prefix });
   const worker = new Worker<ReportJobData>(
     REPORT_QUEUE,
-    (job, _token, signal) =>
-      job.data.kind === "firing" ? fanOut(deps, job) : reportCluster(deps, job, signal),
+    async (job, _token, signal) => {
+      const d = job.data;
+      if (d.kind === "firing") return fanOut(deps, flow, job);
+      if (d.kind === "cluster") return reportCluster(deps, job, signal);
+      await deps.hooks?.beforeShard?.(d);
+      const result = await runShard(deps, d, signal);
+      deps.logger.info(
+        {
+          cluster: d.cluster,
+          shard: d.shard,
+          shards: d.shards,
+          nodes: d.nodes.length,
+          worker: result.worker,
+        },
+        "report shard scanned",
+      );
+      return result;
+    },
     { connection: deps.ctx.connection, prefix: deps.ctx.prefix, concurrency: deps.concurrency ?? 4 },
   );
+  worker.on("closed", () => void flow.close().catch(() => undefined));
   countJobs(worker, REPORT_QUEUE, deps.metrics);
   worker.on("failed", (job, err) => {
     const d = job?.data;
     deps.logger.error(
       {
         job: job?.id,
-        cluster: d?.kind === "cluster" ? d.cluster : undefined,
+        cluster: d?.kind === "firing" ? undefined : d?.cluster,
+        shard: d?.kind === "shard" ? d.shard : undefined,
         err: err.message,
         attempts: job?.attemptsMade,
       },
@@ -49,19 +74,18 @@ export function firingMillis(job: Job<ReportJobData>): number {
   return job.opts.prevMillis ?? (fromId ? Number(fromId) : job.timestamp);
 }
 
-async function fanOut(deps: ReportWorkerDeps, job: Job<ReportJobData>): Promise<string> {
+async function fanOut(deps: ReportWorkerDeps, flow: FlowProducer, job: Job<ReportJobData>): Promise<string> {
   const firingMs = firingMillis(job);
-  const date = dateInZone(new Date(firingMs), deps.inventory.report.timezone);
-  for (const c of deps.inventory.clusters) {
-    const data: ReportJobData = { kind: "cluster", cluster: c.name, firingMs, date };
-    // Deterministic id: a retried firing (or a duplicate one) adds nothing new.
-    await deps.queue.add("cluster-report", data, {
-      ...CLUSTER_REPORT_JOB_OPTS,
-      jobId: safeJobId("report", String(firingMs), c.name),
-    });
-  }
-  deps.logger.info({ firingMs, date, clusters: deps.inventory.clusters.length }, "daily report fired");
-  return `queued ${deps.inventory.clusters.length}`;
+  const { timezone, shardNodes } = deps.inventory.report;
+  const date = dateInZone(new Date(firingMs), timezone);
+  let queued = 0;
+  for (const c of deps.inventory.clusters)
+    if (await queueClusterFlow(flow, deps.queue, c, { firingMs, date, shardNodes })) queued++;
+  deps.logger.info(
+    { firingMs, date, clusters: deps.inventory.clusters.length, queued },
+    "daily report fired",
+  );
+  return `queued ${queued}`;
 }
 
 async function reportCluster(
@@ -73,7 +97,7 @@ async function reportCluster(
   if (d.kind !== "cluster") return "ignored";
   const spec = deps.inventory.clusters.find((c) => c.name === d.cluster);
   if (!spec) return "cluster no longer in the inventory";
-  const [result] = await runScans(deps, { cluster: d.cluster, signal });
+  const result = await gatherCluster(deps, job, spec, signal);
   if (!result) return "nothing scanned";
   // Kubernetes' own CertificateExpirationWarning events, read on a server the scan reached.
   const events = await readExpiryEvents(
@@ -93,7 +117,13 @@ async function reportCluster(
       threadTs: top.ts,
     });
   deps.logger.info(
-    { cluster: d.cluster, ts: top.ts, updated: top.updated, replies: rendered.thread.length },
+    {
+      cluster: d.cluster,
+      ts: top.ts,
+      updated: top.updated,
+      replies: rendered.thread.length,
+      workers: result.workers,
+    },
     "daily report posted",
   );
   return top.updated ? "updated" : "posted";

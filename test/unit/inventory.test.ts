@@ -33,6 +33,7 @@ describe("inventory", () => {
       timezone: "UTC",
       renewalWindowDays: 120,
       alertDays: [30, 14, 7, 3, 1],
+      shardNodes: 50,
     });
     expect(inv.approvals.requireDistinctApprover).toBe(true);
     const [s, a] = inv.clusters[0]!.nodes;
