@@ -3,7 +3,8 @@ import { certificateCheckTable } from "../rke2/commands.js";
 import { parseCheckTable } from "../rke2/parse-check-table.js";
 import type { Clock } from "../shared/clock.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
-import { mapLimit } from "../ssh/semaphore.js";
+import { mapLimit } from "../shared/map-limit.js";
+import { sshPoolSettings } from "../config/ssh-pool-settings.js";
 import type { SshExecutor } from "../ssh/ssh-executor.js";
 import type { ClusterScan, NodeScan, NodeScanOk } from "./cert-types.js";
 import { readNodeCerts } from "./read-node-certs.js";
@@ -58,7 +59,9 @@ export async function scanInventory(
   if (!target.ok) throw new Error(target.message);
   const policy = { renewalWindowDays: inv.report.renewalWindowDays, alertDays: inv.report.alertDays };
   const work = target.clusters.flatMap((c) => c.nodes);
-  const results = await mapLimit(work, opts.concurrency ?? 16, (n) => scanNode(n, deps, policy, opts));
+  const results = await mapLimit(work, opts.concurrency ?? sshPoolSettings(inv).maxConcurrency, (n) =>
+    scanNode(n, deps, policy, opts),
+  );
   return target.clusters.map((c) => ({
     cluster: c.name,
     scannedAt: deps.clock.now().toISOString(),

@@ -1,6 +1,6 @@
 import type { Inventory } from "../config/inventory.js";
 import { rke2Version } from "../rke2/commands.js";
-import { mapLimit } from "../ssh/semaphore.js";
+import { mapLimit } from "../shared/map-limit.js";
 import type { SshExecutor } from "../ssh/ssh-executor.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./main.js";

@@ -131,8 +131,6 @@ export const inventorySchema = z
         timezone: timeZoneSchema.default("UTC"),
         renewalWindowDays: z.number().int().positive().default(120),
         alertDays: z.array(z.number().int().positive()).min(1).default([30, 14, 7, 3, 1]),
-        /** A cluster's daily scan is split into shard jobs of at most this many nodes. */
-        shardNodes: z.number().int().positive().default(50),
       })
       .prefault({}),
     operations: z
@@ -154,7 +152,15 @@ export const inventorySchema = z
           ),
       })
       .prefault({}),
-    ssh: sshSettingsSchema.prefault({}),
+    ssh: sshSettingsSchema
+      .extend({
+        /** Process-wide, see config/ssh-pool-settings.ts for the defaults. */
+        maxConcurrency: z.number().int().min(1).max(1024).optional(),
+        keepAliveSeconds: z.number().nonnegative().max(3600).optional(),
+        maxOpenConnections: z.number().int().min(1).max(65536).optional(),
+        acquireTimeoutSeconds: z.number().positive().max(3600).optional(),
+      })
+      .prefault({}),
     clusters: z
       .array(clusterSchema, {
         error: (iss) => (iss.input === undefined ? "required: list at least one cluster" : undefined),

@@ -1,4 +1,5 @@
 import type { RawInventory } from "./inventory-schema.js";
+import type { SshPoolSettings } from "./ssh-pool-settings.js";
 
 export type NodeRole = "server" | "agent";
 
@@ -47,6 +48,8 @@ export interface Inventory {
   report: RawInventory["report"];
   operations: RawInventory["operations"];
   upgrade: RawInventory["upgrade"];
+  /** Process-wide SSH limits as written (defaults: config/ssh-pool-settings.ts). */
+  ssh?: Partial<SshPoolSettings>;
   clusters: ClusterSpec[];
 }
 

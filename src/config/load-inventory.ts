@@ -5,6 +5,7 @@ import { ConfigError } from "./config-error.js";
 import { formatIssues } from "./format-issues.js";
 import type { Inventory, NodeSpec } from "./inventory.js";
 import { inventorySchema, type RawInventory } from "./inventory-schema.js";
+import type { SshPoolSettings } from "./ssh-pool-settings.js";
 
 const DEFAULT_SSH = {
   user: "root",
@@ -51,6 +52,7 @@ function resolveInventory(raw: RawInventory, source: string): Inventory {
     report: raw.report,
     operations: raw.operations,
     upgrade: raw.upgrade,
+    ssh: poolSettingsOf(raw.ssh),
     clusters: raw.clusters.map((c) => ({
       name: c.name,
       channel: c.channel,
@@ -78,4 +80,14 @@ function resolveInventory(raw: RawInventory, source: string): Inventory {
       }),
     })),
   };
+}
+
+/** Only the process-wide keys; the rest of top-level `ssh:` are per-node defaults. */
+function poolSettingsOf(s: RawInventory["ssh"]): Partial<SshPoolSettings> {
+  const { maxConcurrency, keepAliveSeconds, maxOpenConnections, acquireTimeoutSeconds } = s;
+  return Object.fromEntries(
+    Object.entries({ maxConcurrency, keepAliveSeconds, maxOpenConnections, acquireTimeoutSeconds }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
 }

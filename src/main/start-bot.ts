@@ -16,6 +16,7 @@ import type { SlackApp } from "../slack/create-slack-app.js";
 import { createExplainCommand } from "../slack/extensions/explain-command.js";
 import type { CommandExtensions } from "../slack/listeners/command-deps.js";
 import { createSsh2Executor } from "../ssh/ssh2-executor.js";
+import { executorLimits } from "../config/ssh-pool-settings.js";
 import type { SshExecutor } from "../ssh/ssh-executor.js";
 import { buildSlackSurface } from "./build-slack-surface.js";
 import { serveHttp } from "./serve-http.js";
@@ -80,7 +81,11 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     throw err;
   });
 
-  const executor = o.executor ?? createSsh2Executor({ logger, clock });
+  // Built here, closed here at shutdown (warm connections); an injected one belongs to its caller.
+  const ownExecutor = o.executor
+    ? undefined
+    : createSsh2Executor({ logger, clock, ...executorLimits(inventory) });
+  const executor = o.executor ?? ownExecutor!;
   const runsWorkers = env.ROLE !== "web";
   const engine: Operations | undefined = o.ops
     ? undefined
@@ -165,6 +170,9 @@ export async function startBot(o: BotOptions): Promise<Bot> {
       if (drained === "timed-out")
         logger.warn("jobs still running at shutdown were left to be picked up again");
       await Promise.all(s.queues.map((q) => q.close().catch(() => undefined)));
+      await ownExecutor
+        ?.close()
+        .catch((err: Error) => logger.warn({ err: err.message }, "SSH pool close failed"));
       await redis.quit().catch(() => redis.disconnect());
       logger.info("rke2-chatops stopped");
     },

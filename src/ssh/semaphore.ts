@@ -1,39 +1,81 @@
-/** Counting semaphore: bounds how many nodes are talked to at once. */
+import type { Clock } from "../shared/clock.js";
+
+/** Thrown when no slot freed up within the timeout: the caller fails clearly instead of hanging. */
+export class SlotTimeoutError extends Error {
+  constructor(readonly waitedMs: number) {
+    super(`no free slot after ${waitedMs} ms`);
+    this.name = "SlotTimeoutError";
+  }
+}
+
+interface Waiter {
+  grant: () => void;
+}
+
+/** Counting semaphore: bounds how many nodes are talked to at once. Waiters are served in order. */
 export class Semaphore {
-  private waiters: Array<() => void> = [];
+  private waiters: Waiter[] = [];
   private active = 0;
 
-  constructor(private readonly limit: number) {
+  constructor(
+    private readonly limit: number,
+    private readonly clock?: Clock,
+  ) {
     if (limit < 1) throw new RangeError("semaphore limit must be >= 1");
   }
 
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.limit) await new Promise<void>((r) => this.waiters.push(r));
-    this.active++;
+  get inUse(): number {
+    return this.active;
+  }
+
+  /**
+   * Resolves with a release function. With `timeoutMs` (on the clock given to the constructor), rejects
+   * with SlotTimeoutError when no slot freed up in time; an aborted `signal` rejects with its reason.
+   */
+  async acquire(o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<() => void> {
+    if (o.signal?.aborted) throw o.signal.reason;
+    // A released slot is handed straight to the first waiter, so nobody can overtake it.
+    if (this.active >= this.limit) await this.wait(o);
+    else this.active++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.active--;
-      this.waiters.shift()?.();
+      const next = this.waiters.shift();
+      if (next) next.grant();
+      else this.active--;
     };
   }
-}
 
-/** Run `fn` over `items` with at most `limit` in flight, keeping result order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+  private wait(o: { timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const stopTimer = new AbortController();
+      const leave = () => {
+        this.waiters = this.waiters.filter((w) => w !== me);
+        stopTimer.abort();
+        o.signal?.removeEventListener("abort", onAbort);
+      };
+      const me: Waiter = {
+        grant: () => {
+          leave();
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        leave();
+        reject(o.signal?.reason);
+      };
+      this.waiters.push(me);
+      o.signal?.addEventListener("abort", onAbort, { once: true });
+      if (o.timeoutMs !== undefined && this.clock)
+        this.clock.sleep(o.timeoutMs, stopTimer.signal).then(
+          () => {
+            if (!this.waiters.includes(me)) return;
+            leave();
+            reject(new SlotTimeoutError(o.timeoutMs!));
+          },
+          () => undefined, // granted or aborted first
+        );
+    });
+  }
 }

@@ -5,6 +5,8 @@ export type SshErrorKind =
   | "timeout"
   | "key-unreadable"
   | "disconnected"
+  /** Every connection slot of this process stayed busy past the wait limit: nothing was started. */
+  | "busy"
   /** The caller's AbortSignal had fired: nothing was started. */
   | "aborted";
 

@@ -1,18 +1,24 @@
-import type { Client } from "ssh2";
 import type { NodeSpec } from "../config/inventory.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
 import { connectOnce } from "./connect.js";
+import { ConnectionPool, poolKey, type Connection } from "./connection-pool.js";
 import { runCommand, type RunLimits } from "./run-command.js";
-import { Semaphore } from "./semaphore.js";
+import { Semaphore, SlotTimeoutError } from "./semaphore.js";
 import { SshError } from "./ssh-error.js";
 import type { NodeSession, SshExecutor } from "./ssh-executor.js";
 import { withSudo } from "./shell-quote.js";
 
 export interface Ssh2ExecutorOptions {
   logger?: Logger;
-  /** Nodes connected at once across the whole process. */
+  /** Nodes talked to at once across the whole process (sessions open). */
   maxConcurrency?: number;
+  /** How long opening a session waits for a free slot before failing with kind "busy". */
+  acquireTimeoutMs?: number;
+  /** Keep a connection open this long after use for the next session to the same node; 0 = never. */
+  keepAliveMs?: number;
+  /** Open connections (idle and in use) at most; at least maxConcurrency. */
+  maxOpenConnections?: number;
   agentSocket?: string;
   /** Connection attempts for retryable failures (unreachable, timeout). */
   connectAttempts?: number;
@@ -20,15 +26,31 @@ export interface Ssh2ExecutorOptions {
   defaultCommandTimeoutMs?: number;
   maxOutputBytes?: number;
   keepaliveIntervalMs?: number;
-  /** Backoff waits go through the clock. */
+  /** Backoff waits, slot waits and idle eviction go through the clock. */
   clock?: Clock;
 }
 
-/** The real SshExecutor on ssh2: pinned host keys, bounded concurrency, commands never re-run. */
-export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): SshExecutor {
+export interface Ssh2Executor extends SshExecutor {
+  /** Open and idle connections, for tests and metrics. */
+  poolStats(): { open: number; idle: number; busySlots: number };
+  /** Close every idle connection now (e.g. the inventory was reloaded). */
+  dropIdle(): void;
+  close(): Promise<void>;
+}
+
+/** The real SshExecutor on ssh2: pinned host keys, bounded concurrency, warm connections, commands never re-run. */
+export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): Ssh2Executor {
   const log = opts.logger ?? silentLogger;
   const clock = opts.clock ?? systemClock;
-  const slots = new Semaphore(opts.maxConcurrency ?? 32);
+  const maxConcurrency = opts.maxConcurrency ?? 32;
+  const slots = new Semaphore(maxConcurrency, clock);
+  const acquireTimeoutMs = opts.acquireTimeoutMs ?? 300_000;
+  const pool = new ConnectionPool({
+    keepAliveMs: opts.keepAliveMs ?? 0,
+    maxOpen: Math.max(maxConcurrency, opts.maxOpenConnections ?? 256),
+    clock,
+    log,
+  });
   const attempts = Math.max(1, opts.connectAttempts ?? 3);
   const retryBaseMs = opts.retryBaseMs ?? 500;
   const limits: RunLimits = {
@@ -40,10 +62,25 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): SshExecutor 
     keepaliveIntervalMs: opts.keepaliveIntervalMs ?? 10_000,
   };
 
-  async function connectWithRetry(node: NodeSpec, signal?: AbortSignal): Promise<Client> {
+  async function connect(node: NodeSpec, signal?: AbortSignal): Promise<Connection> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await connectOnce(node, connectOpts);
+        pool.makeRoom();
+        const client = await connectOnce(node, connectOpts);
+        const conn: Connection = {
+          client,
+          key: poolKey(node),
+          node: `${node.cluster}/${node.name}`,
+          closed: false,
+          reuses: 0,
+        };
+        // connectOnce's listener stays for the client's life; this one keeps the reason for `run`.
+        client.on("error", (e: Error) => {
+          conn.dropped = e;
+          log.debug({ node: node.name, err: e.message }, "ssh connection error");
+        });
+        pool.track(conn);
+        return conn;
       } catch (err) {
         const retry = err instanceof SshError && err.retryable && attempt < attempts && !signal?.aborted;
         log.warn({ node: node.name, attempt, err: (err as Error).message, retry }, "ssh connect failed");
@@ -53,58 +90,91 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): SshExecutor 
     }
   }
 
+  async function acquire(node: NodeSpec, signal?: AbortSignal): Promise<() => void> {
+    try {
+      return await slots.acquire({ timeoutMs: acquireTimeoutMs, signal });
+    } catch (err) {
+      if (err instanceof SlotTimeoutError)
+        throw new SshError(
+          "busy",
+          node.name,
+          `not started on ${node.name}: all ${maxConcurrency} SSH slots of this process stayed busy for ${Math.round(acquireTimeoutMs / 1000)} s (ssh.maxConcurrency)`,
+          false,
+        );
+      throw new SshError("aborted", node.name, `not started on ${node.name}: aborted`, false);
+    }
+  }
+
   return {
     async open(node, openOpts) {
-      const release = await slots.acquire();
-      let client: Client;
+      const release = await acquire(node, openOpts?.signal);
+      let conn: Connection;
       try {
-        client = await connectWithRetry(node, openOpts?.signal);
+        conn = pool.take(node) ?? (await connect(node, openOpts?.signal));
       } catch (err) {
         release();
         throw err;
       }
-      let closed = false;
-      let dropped: Error | undefined;
-      client.on("close", () => {
-        closed = true;
-        release();
-      });
-      // connectOnce's listener stays for the client's life; this one keeps the reason for `run`.
-      client.on("error", (e: Error) => {
-        dropped = e;
-        log.debug({ node: node.name, err: e.message }, "ssh connection error");
-      });
+      // Until a command has started on it, a reused connection that turns out dead is replaced.
+      let replaceable = conn.reuses > 0;
+      let done = false;
+      // A connection that drops frees its slot even if the caller never closes the session.
+      const onDrop = () => {
+        if (!replaceable) release();
+      };
+      conn.client.once("close", onDrop);
+      const closedError = (c: Connection) =>
+        new SshError(
+          "disconnected",
+          node.name,
+          `connection to ${node.name} is closed${c.dropped ? `: ${c.dropped.message}` : ""}`,
+          false,
+        );
       const session: NodeSession = {
         node,
         async run(cmd, runOpts = {}) {
-          if (closed)
-            throw new SshError(
-              "disconnected",
-              node.name,
-              `connection to ${node.name} is closed${dropped ? `: ${dropped.message}` : ""}`,
-              false,
-            );
+          if (done)
+            throw new SshError("disconnected", node.name, `session to ${node.name} was closed`, false);
           const line = withSudo(cmd, node.ssh.sudo).line;
-          const res = await runCommand(client, node.name, line, runOpts, limits);
-          if (res.code === null && !res.timedOut && closed)
-            throw new SshError(
-              "disconnected",
-              node.name,
-              `connection to ${node.name} dropped while running a command; its outcome is unknown`,
-              false,
-            );
-          log.debug({ node: node.name, code: res.code, ms: res.durationMs }, "ssh command done");
-          return res;
+          for (;;) {
+            if (conn.closed && !replaceable) throw closedError(conn);
+            try {
+              if (conn.closed) throw closedError(conn);
+              const res = await runCommand(conn.client, node.name, line, runOpts, limits);
+              replaceable = false;
+              if (res.code === null && !res.timedOut && conn.closed)
+                throw new SshError(
+                  "disconnected",
+                  node.name,
+                  `connection to ${node.name} dropped while running a command; its outcome is unknown`,
+                  false,
+                );
+              log.debug({ node: node.name, code: res.code, ms: res.durationMs }, "ssh command done");
+              return res;
+            } catch (err) {
+              // runCommand rejects "disconnected" only when the command could not start: safe to redo.
+              if (!(replaceable && err instanceof SshError && err.kind === "disconnected")) throw err;
+              log.debug({ node: node.name, err: err.message }, "pooled connection dead; reconnecting");
+              conn.client.removeListener("close", onDrop);
+              conn.client.end();
+              replaceable = false;
+              conn = await connect(node, runOpts.signal ?? openOpts?.signal);
+              conn.client.once("close", onDrop);
+            }
+          }
         },
         async close() {
-          if (closed) return;
-          await new Promise<void>((resolve) => {
-            client.once("close", () => resolve());
-            client.end();
-          });
+          if (done) return;
+          done = true;
+          conn.client.removeListener("close", onDrop);
+          release();
+          await pool.give(conn);
         },
       };
       return session;
     },
+    poolStats: () => ({ ...pool.stats(), busySlots: slots.inUse }),
+    dropIdle: () => pool.clear(),
+    close: () => pool.close(),
   };
 }

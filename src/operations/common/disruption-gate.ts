@@ -1,6 +1,7 @@
 import type { ClusterSpec, NodeSpec } from "../../config/inventory.js";
 import type { RemoteAccess } from "../engine/definition.js";
 import { readNodeStatuses, readyzOn } from "./cluster-health.js";
+import { forNodes } from "./for-nodes.js";
 
 /**
  * Read just before a node is stopped, restarted or drained (preflight may be hours old): every
@@ -24,15 +25,13 @@ export async function disruptionGate(o: {
     else if (!s.ready) problems.push(`${n.name} is not Ready (${s.reason})`);
   }
   const servers = others.filter((n) => n.role === "server");
-  const readyz = await Promise.all(
-    servers.map(async (s) => {
-      try {
-        return { s, rz: await readyzOn(o.remote, s) };
-      } catch (e) {
-        return { s, rz: { ok: false, failed: [`not reachable (${(e as Error).message})`] } };
-      }
-    }),
-  );
+  const readyz = await forNodes(o.remote, servers, async (s) => {
+    try {
+      return { s, rz: await readyzOn(o.remote, s) };
+    } catch (e) {
+      return { s, rz: { ok: false, failed: [`not reachable (${(e as Error).message})`] } };
+    }
+  });
   for (const { s, rz } of readyz)
     if (!rz.ok) problems.push(`${s.name}: /readyz failing: ${rz.failed.join(", ")}`);
   return problems.length ? { ok: false, problems } : { ok: true };

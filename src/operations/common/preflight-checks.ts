@@ -2,6 +2,7 @@ import type { ClusterSpec } from "../../config/inventory.js";
 import { sh } from "../../ssh/shell-quote.js";
 import type { RemoteAccess } from "../engine/definition.js";
 import { readNodeStatuses, readyzOn } from "./cluster-health.js";
+import { forNodes } from "./for-nodes.js";
 
 /**
  * Read-only health checks every operation starts with: each node reachable with its pinned host
@@ -10,16 +11,14 @@ import { readNodeStatuses, readyzOn } from "./cluster-health.js";
  */
 export async function clusterPreflight(remote: RemoteAccess, cluster: ClusterSpec): Promise<string[]> {
   const problems: string[] = [];
-  const reach = await Promise.all(
-    cluster.nodes.map(async (n) => {
-      try {
-        const r = await remote.run(n, sh`true`, { timeoutMs: 30_000 });
-        return r.code === 0 ? undefined : `${n.name}: test command exited ${r.code}`;
-      } catch (e) {
-        return `${n.name}: not reachable over SSH (${(e as Error).message})`;
-      }
-    }),
-  );
+  const reach = await forNodes(remote, cluster.nodes, async (n) => {
+    try {
+      const r = await remote.run(n, sh`true`, { timeoutMs: 30_000 });
+      return r.code === 0 ? undefined : `${n.name}: test command exited ${r.code}`;
+    } catch (e) {
+      return `${n.name}: not reachable over SSH (${(e as Error).message})`;
+    }
+  });
   problems.push(...reach.filter((p): p is string => !!p));
   if (problems.length > 0) return problems;
 

@@ -131,6 +131,8 @@ export type PhaseContext = Pick<
 
 /** Remote access with connection loss turned into ConnectionLostError (the engine reconnects and re-checks). */
 export interface RemoteAccess {
+  /** How many nodes a fan-out talks to at once (ssh.maxConcurrency); see common/for-nodes.ts. */
+  readonly concurrency?: number;
   run(node: NodeSpec, cmd: RemoteCommand, opts?: { timeoutMs?: number }): Promise<CommandResult>;
   readCerts(node: NodeSpec): Promise<CertRecord[]>;
   /** Run on the first server that answers, in inventory order (kubectl needs a live API). */

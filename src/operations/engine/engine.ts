@@ -16,6 +16,7 @@ import {
 import { createProgressPump } from "./progress-pump.js";
 import { isTerminal, type AuditEntry, type FailureInfo, type OpRecord } from "./records.js";
 import { createRemoteAccess } from "./remote-access.js";
+import { sshPoolSettings } from "../../config/ssh-pool-settings.js";
 import { beginPhase, cancelNow, completePhase, halt, waitUntil } from "./state-machine.js";
 
 export interface EngineSettings {
@@ -97,6 +98,7 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
         log,
         signal,
         commandTimeoutMs: d.settings.commandTimeoutMs,
+        concurrency: sshPoolSettings(d.inventory).maxConcurrency,
         policy: {
           renewalWindowDays: d.inventory.report.renewalWindowDays,
           alertDays: d.inventory.report.alertDays,

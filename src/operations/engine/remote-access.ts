@@ -1,6 +1,7 @@
 import type { ClassifyPolicy } from "../../certs/cert-types.js";
 import { readNodeCerts } from "../../certs/read-node-certs.js";
 import type { ClusterSpec, NodeSpec } from "../../config/inventory.js";
+import { SSH_POOL_DEFAULTS } from "../../config/ssh-pool-settings.js";
 import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";
 import { SshError } from "../../ssh/ssh-error.js";
@@ -23,7 +24,8 @@ export class ConnectionLostError extends Error {
 }
 
 /** Host-key mismatch, bad credentials, unreadable key: retrying cannot help. */
-const FATAL_KINDS = new Set(["host-key-mismatch", "auth-failed", "key-unreadable", "aborted"]);
+/** "busy": no SSH slot freed up in time; the step fails with that reason instead of waiting on. */
+const FATAL_KINDS = new Set(["host-key-mismatch", "auth-failed", "key-unreadable", "aborted", "busy"]);
 const asLost = (node: string, err: unknown): unknown =>
   err instanceof SshError && !FATAL_KINDS.has(err.kind) ? new ConnectionLostError(node, err.message) : err;
 
@@ -35,38 +37,45 @@ export interface RemoteDeps {
   policy: ClassifyPolicy;
   commandTimeoutMs: number;
   signal?: AbortSignal;
+  /** Bound of every fan-out over nodes (the inventory's ssh.maxConcurrency). */
+  concurrency?: number;
 }
 
-/** Sessions are opened lazily, reused for every step of a segment, and dropped on any connection error. */
+/**
+ * A node's session is opened on first use and shared by the calls running on it at that moment;
+ * once the last of them finishes it goes back to the executor (kept warm there, within
+ * ssh.keepAliveSeconds), so a cluster of any size never holds more slots than it has calls in flight.
+ * A session is dropped on any connection error.
+ */
 export function createRemoteAccess(d: RemoteDeps): RemoteAccess & { close(): Promise<void> } {
-  const sessions = new Map<string, Promise<NodeSession>>();
+  const held = new Map<string, { s: Promise<NodeSession>; users: number }>();
 
-  const session = (node: NodeSpec): Promise<NodeSession> => {
-    let s = sessions.get(node.name);
-    if (!s) {
-      s = d.executor.open(node, { signal: d.signal });
-      s.catch(() => sessions.delete(node.name));
-      sessions.set(node.name, s);
-    }
-    return s;
-  };
-
-  const drop = (node: string) => {
-    const s = sessions.get(node);
-    sessions.delete(node);
-    s?.then((x) => x.close()).catch(() => undefined);
-  };
+  const letGo = (h: { s: Promise<NodeSession> }) => void h.s.then((x) => x.close()).catch(() => undefined);
 
   async function withSession<T>(node: NodeSpec, fn: (s: NodeSession) => Promise<T>): Promise<T> {
     // Lock lost or shutting down: no new connection, no new command (the ledger says where we were).
     if (d.signal?.aborted)
       throw new SshError("aborted", node.name, `not started on ${node.name}: this worker stopped`, false);
+    let h = held.get(node.name);
+    if (!h) {
+      const opened = { s: d.executor.open(node, { signal: d.signal }), users: 0 };
+      opened.s.catch(() => held.get(node.name) === opened && held.delete(node.name));
+      held.set(node.name, opened);
+      h = opened;
+    }
+    h.users++;
     try {
-      return await fn(await session(node));
+      return await fn(await h.s);
     } catch (err) {
       const mapped = asLost(node.name, err);
-      if (mapped instanceof ConnectionLostError) drop(node.name);
+      // Later calls open a new connection; the ones still on this one see the loss themselves.
+      if (mapped instanceof ConnectionLostError && held.get(node.name) === h) held.delete(node.name);
       throw mapped;
+    } finally {
+      if (--h.users === 0) {
+        if (held.get(node.name) === h) held.delete(node.name);
+        letGo(h);
+      }
     }
   }
 
@@ -102,10 +111,11 @@ export function createRemoteAccess(d: RemoteDeps): RemoteAccess & { close(): Pro
     },
     runOnce: (node, action, cmd, opts) => actions.runOnce(node, action, cmd, opts),
     probeAction: (node, action, opts) => actions.probeAction(node, action, opts),
+    concurrency: d.concurrency ?? SSH_POOL_DEFAULTS.maxConcurrency,
     async close() {
-      const all = [...sessions.values()];
-      sessions.clear();
-      await Promise.all(all.map((p) => p.then((s) => s.close()).catch(() => undefined)));
+      const all = [...held.values()];
+      held.clear();
+      await Promise.all(all.map((h) => h.s.then((s) => s.close()).catch(() => undefined)));
     },
   };
   return access;

@@ -3,6 +3,7 @@ import { actionRef, cleanupActionsScript, type ActionRef } from "../../rke2/node
 import type { RemoteCommand } from "../../ssh/shell-quote.js";
 import type { CommandResult } from "../../ssh/ssh-executor.js";
 import type { CheckResult, PhaseContext, StepContext, StepFailure } from "./definition.js";
+import { forNodes } from "../common/for-nodes.js";
 import { ConnectionLostError } from "./remote-access.js";
 
 /**
@@ -91,5 +92,7 @@ export async function cleanupActionRecords(
   ctx: Pick<PhaseContext, "op" | "cluster" | "remote">,
 ): Promise<void> {
   const cmd = cleanupActionsScript(ctx.op.id);
-  await Promise.allSettled(ctx.cluster.nodes.map((n) => ctx.remote.run(n, cmd, { timeoutMs: 15_000 })));
+  await forNodes(ctx.remote, ctx.cluster.nodes, (n) =>
+    ctx.remote.run(n, cmd, { timeoutMs: 15_000 }).catch(() => undefined),
+  );
 }

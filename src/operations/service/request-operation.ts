@@ -6,6 +6,7 @@ import type { PreflightResult } from "../engine/definition.js";
 import { stepKey, type NodeLedger, type OpRecord, type PlannedPhase } from "../engine/records.js";
 import { ClusterLockLostError } from "../engine/ports.js";
 import { createRemoteAccess } from "../engine/remote-access.js";
+import { sshPoolSettings } from "../../config/ssh-pool-settings.js";
 import { openGate } from "../engine/state-machine.js";
 import { keepLockAlive } from "./lock-keepalive.js";
 import { auditOf, patchOp, type ServiceDeps } from "./service-deps.js";
@@ -112,6 +113,7 @@ export async function requestOperation(
     log,
     signal: keeper.signal,
     commandTimeoutMs: d.commandTimeoutMs,
+    concurrency: sshPoolSettings(d.inventory).maxConcurrency,
     policy: {
       renewalWindowDays: d.inventory.report.renewalWindowDays,
       alertDays: d.inventory.report.alertDays,

@@ -5,6 +5,7 @@ import { parseRke2Version, type Rke2Version } from "../../rke2/rke2-version.js";
 import { readNodeStatuses } from "../common/cluster-health.js";
 import { clusterPreflight } from "../common/preflight-checks.js";
 import type { RemoteAccess } from "../engine/definition.js";
+import { forNodes } from "../common/for-nodes.js";
 import { installedVersion } from "./node-versions.js";
 import type { NodeBefore, UpgradeParams } from "./upgrade-params.js";
 
@@ -50,7 +51,7 @@ export async function assessUpgrade(d: AssessDeps, requested: string): Promise<A
   const st = await readNodeStatuses(d.remote);
   if ("error" in st)
     return { ok: false, problems: [`cannot read node versions from any server: ${st.error}`] };
-  const installed = await Promise.all(d.cluster.nodes.map((n) => installedVersion(d.remote, n)));
+  const installed = await forNodes(d.remote, d.cluster.nodes, (n) => installedVersion(d.remote, n));
   const problems = installed.flatMap((r) => ("error" in r ? [r.error] : []));
   const nodes: Array<{ before: NodeBefore; installed: Rke2Version; kubelet: Rke2Version }> = [];
   d.cluster.nodes.forEach((n, i) => {

@@ -2,6 +2,7 @@ import { kubectl } from "../../rke2/commands.js";
 import { parseReadyz, readNodeStatuses } from "../common/cluster-health.js";
 import { pollForReadiness } from "../common/poll.js";
 import { readOnlyStep, type StepContext } from "../engine/definition.js";
+import { forNodes } from "../common/for-nodes.js";
 import { installedVersion } from "./node-versions.js";
 import { targetOf } from "./upgrade-params.js";
 import { VERIFY_STEP } from "./upgrade-phases.js";
@@ -32,7 +33,7 @@ async function probe(
   if ("error" in st) return { ok: false, why: st.error };
   const bad: string[] = [];
   const versions: Record<string, FinalVersion> = {};
-  const installed = await Promise.all(ctx.cluster.nodes.map((n) => installedVersion(ctx.remote, n)));
+  const installed = await forNodes(ctx.remote, ctx.cluster.nodes, (n) => installedVersion(ctx.remote, n));
   for (const [i, n] of ctx.cluster.nodes.entries()) {
     const s = st.nodes.find((x) => x.name === n.name);
     const inst = installed[i]!;

@@ -8,6 +8,7 @@ import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";
 import type { SshExecutor } from "../../ssh/ssh-executor.js";
 import { createRemoteAccess } from "../engine/remote-access.js";
+import { sshPoolSettings } from "../../config/ssh-pool-settings.js";
 import type { CommandRequester } from "../requester.js";
 import { assessUpgrade } from "./assess-upgrade.js";
 
@@ -60,6 +61,7 @@ export function createUpgradePlanCommand(deps: UpgradePlanCommandDeps): UpgradeP
       clock: deps.clock,
       log,
       commandTimeoutMs: deps.commandTimeoutMs ?? 60_000,
+      concurrency: sshPoolSettings(deps.inventory).maxConcurrency,
       policy: {
         renewalWindowDays: deps.inventory.report.renewalWindowDays,
         alertDays: deps.inventory.report.alertDays,

@@ -13,7 +13,12 @@ import {
 import { createRedisLedger } from "../../../src/queue/operation-ledger.js";
 import { systemClock, type Clock } from "../../../src/shared/clock.js";
 import { silentLogger } from "../../../src/shared/logger.js";
-import { createSsh2Executor } from "../../../src/ssh/ssh2-executor.js";
+import { executorLimits } from "../../../src/config/ssh-pool-settings.js";
+import {
+  createSsh2Executor,
+  type Ssh2Executor,
+  type Ssh2ExecutorOptions,
+} from "../../../src/ssh/ssh2-executor.js";
 import type { SimCluster } from "../../rig/sim-cluster.js";
 import { buttonsOf, RecordingChat } from "./recording-chat.js";
 
@@ -66,6 +71,7 @@ export interface Harness {
   chat: RecordingChat;
   prefix: string;
   inventory: Inventory;
+  executor: Ssh2Executor;
   op(id: string): Promise<OpRecord>;
   waitFor(id: string, pred: (op: OpRecord) => boolean, timeoutMs?: number): Promise<OpRecord>;
   /** Click the button `action` of the operation message as `by` (token read from the rendered button). */
@@ -89,6 +95,7 @@ export async function createHarness(
     workers?: boolean;
     chatFile?: string;
     prefix?: string;
+    executorOptions?: Ssh2ExecutorOptions;
   } = {},
 ): Promise<Harness> {
   const prefix = o.prefix ?? `t-${randomBytes(4).toString("hex")}`;
@@ -97,6 +104,13 @@ export async function createHarness(
   const inventory = o.inventory ?? testInventory(sim, o);
   const chat = new RecordingChat(o.chatFile);
   const clock = o.clock ?? systemClock;
+  // As the bot builds it: the inventory's ssh limits, warm connections closed with the harness.
+  const executor = createSsh2Executor({
+    logger: silentLogger,
+    clock,
+    ...executorLimits(inventory),
+    ...o.executorOptions,
+  });
   const ops = createOperations({
     inventory,
     redis,
@@ -105,7 +119,7 @@ export async function createHarness(
     logger: silentLogger,
     prefix,
     hooks: o.hooks,
-    executor: createSsh2Executor({ logger: silentLogger, clock }),
+    executor,
     queueOptions: { ...FAST_QUEUE, ...o.queueOptions },
   });
   if (o.workers !== false) await ops.startWorkers();
@@ -122,6 +136,7 @@ export async function createHarness(
     chat,
     prefix,
     inventory,
+    executor,
     op,
     async waitFor(id, pred, timeoutMs = 90_000) {
       const end = Date.now() + timeoutMs;
@@ -150,6 +165,7 @@ export async function createHarness(
     },
     async close() {
       await ops.close();
+      await executor.close();
       await redis.quit();
     },
   };
