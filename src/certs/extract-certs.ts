@@ -1,5 +1,6 @@
 import { parse as parseYaml } from "yaml";
 import type { CertFacts, CertSource } from "./cert-types.js";
+import { readKubeconfigCertLines, type KubeconfigCertField } from "./kubeconfig-lines.js";
 import { splitPemCertificates } from "./parse-pem.js";
 import { parseCertificate } from "./parse-x509.js";
 
@@ -38,26 +39,30 @@ type Entry = { name?: unknown } & Record<string, Record<string, unknown> | undef
 
 /** Embedded client certificates (users) and cluster CAs (clusters), named like the exporter names them. */
 function fromKubeconfig(path: string, content: string): ExtractedCert[] {
+  const fields = readKubeconfigCertLines(content) ?? fromYaml(content);
+  if ("error" in fields) return [{ source: { path, index: 0 }, reason: fields.error }];
+  return fields.flatMap((f) => {
+    const embedded = { kind: f.kind, key: f.name };
+    const field = `${f.kind}s[${f.index}].${f.kind}.${f.key}`;
+    return fromPem(path, Buffer.from(f.data, "base64").toString("utf8"), { field, embedded });
+  });
+}
+
+/** The same fields through a YAML parse, for kubeconfigs outside the plain block layout. */
+function fromYaml(content: string): KubeconfigCertField[] | { error: string } {
   let doc: unknown;
   try {
     doc = parseYaml(content);
   } catch (err) {
-    return [
-      {
-        source: { path, index: 0 },
-        reason: `kubeconfig is not valid YAML: ${(err as Error).message.split("\n")[0]}`,
-      },
-    ];
+    return { error: `kubeconfig is not valid YAML: ${(err as Error).message.split("\n")[0]}` };
   }
   const d = (doc ?? {}) as { clusters?: Entry[]; users?: Entry[] };
-  const out: ExtractedCert[] = [];
-  const each = (list: Entry[] | undefined, kind: "cluster" | "user", key: string) =>
-    (Array.isArray(list) ? list : []).forEach((e, i) => {
+  const out: KubeconfigCertField[] = [];
+  const each = (list: Entry[] | undefined, kind: "cluster" | "user", key: KubeconfigCertField["key"]) =>
+    (Array.isArray(list) ? list : []).forEach((e, index) => {
       const data = e?.[kind]?.[key];
       if (typeof data !== "string") return; // file references are read where the file lives
-      const embedded = { kind, key: typeof e.name === "string" ? e.name : "" };
-      const field = `${kind}s[${i}].${kind}.${key}`;
-      out.push(...fromPem(path, Buffer.from(data, "base64").toString("utf8"), { field, embedded }));
+      out.push({ kind, index, name: typeof e.name === "string" ? e.name : "", key, data });
     });
   each(d.clusters, "cluster", "certificate-authority-data");
   each(d.users, "user", "client-certificate-data");
