@@ -38,7 +38,13 @@ export function clusterPolicy(inv: Inventory, cluster: ClusterSpec): ClusterPoli
 export function policyOf(inv: Inventory, clusterName: string): ClusterPolicy {
   const c = findCluster(inv, clusterName);
   if (c) return clusterPolicy(inv, c);
-  return clusterPolicy(inv, { name: clusterName, channel: "", nodes: [], maintenanceWindows: [], appChecks: [] });
+  return clusterPolicy(inv, {
+    name: clusterName,
+    channel: "",
+    nodes: [],
+    maintenanceWindows: [],
+    appChecks: [],
+  });
 }
 
 export function approvalsRequired(p: Pick<ClusterPolicy, "approvalsRequired">, phaseId: string): number {

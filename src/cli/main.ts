@@ -9,6 +9,7 @@ import { systemClock } from "../shared/clock.js";
 import { createLogger } from "../shared/logger.js";
 import { EXIT_INTERNAL, installFailurePolicy } from "../main/failure-policy.js";
 import { createSsh2Executor } from "../ssh/ssh2-executor.js";
+import { runAudit } from "./audit-command.js";
 import { checkConfig } from "./check-config.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { formatCertsJson } from "./format-json.js";
@@ -81,6 +82,14 @@ export async function runCli(
     .addHelpText("after", EXIT_HELP)
     .action(async (opts: { config?: string }) => {
       code = await runCheckConfig(opts, env, io);
+    });
+  program
+    .command("audit <target>")
+    .description("print the audit trail of a cluster or an operation as JSON Lines (summary on stderr)")
+    .option("--config <file>", "inventory file (default $RKE2_CHATOPS_CONFIG or ./rke2-chatops.yaml)")
+    .action(async (target: string, opts: { config?: string }) => {
+      const r = inventoryOrExit(opts.config ?? env.configPath, io);
+      code = r.inventory ? await runAudit(target, r.inventory, env, io) : r.code;
     });
   for (const c of [program, ...program.commands])
     c.exitOverride()

@@ -3,6 +3,8 @@ export interface CliEnv {
   configPath: string;
   logLevel: string;
   sshAuthSock?: string;
+  /** Redis holding the audit streams (`audit`). */
+  redisUrl?: string;
 }
 
 export function readCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
@@ -10,5 +12,6 @@ export function readCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     configPath: env.RKE2_CHATOPS_CONFIG || "./rke2-chatops.yaml",
     logLevel: env.LOG_LEVEL || "warn",
     sshAuthSock: env.SSH_AUTH_SOCK || undefined,
+    redisUrl: env.REDIS_URL || "redis://127.0.0.1:6379",
   };
 }

@@ -10,6 +10,7 @@ import type { OperationsApi } from "../operations/operations-api.js";
 import type { BotMetrics } from "../observability/metrics.js";
 import { createRedis, DEFAULT_PREFIX, type QueueContext } from "../queue/connection.js";
 import { scanRequestsOn } from "../queue/scan-queue.js";
+import { slackGroups } from "../slack/slack-groups.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { SlackApp } from "../slack/create-slack-app.js";
@@ -97,6 +98,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
         clock,
         logger,
         prefix: ctx.prefix,
+        groups: slackGroups(s.client),
         // Maintenance windows gate each node's start; application checks run after each node.
         hooks: clusterHooks(o.fetch ? { fetch: o.fetch } : {}),
       });

@@ -6,10 +6,13 @@ import type { ChatPort } from "../shared/chat-port.js";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { SshExecutor } from "../ssh/ssh-executor.js";
+import { readAudit } from "../queue/audit-stream.js";
 import { createRedisLedger } from "../queue/operation-ledger.js";
+import { summarizeAudit, toJsonLines } from "./audit/audit-record.js";
 import { createOperationQueue, type OperationQueueOptions } from "../queue/operation-queue.js";
 import { createChatNotifier } from "./chat-notifier.js";
 import { disruptionGate } from "./common/disruption-gate.js";
+import { isEmergency } from "./common/emergency.js";
 import type { OperationDefinition } from "./engine/definition.js";
 import { runSegment, type EngineDeps } from "./engine/engine.js";
 import type { EngineHooks } from "./engine/ports.js";
@@ -19,6 +22,7 @@ import { upgradeDefinition } from "./upgrade/upgrade-definition.js";
 import { expireOperation } from "./service/decide-operation.js";
 import { createOperationsService } from "./service/operations-service.js";
 import { randomOpId, randomToken, type ServiceDeps } from "./service/service-deps.js";
+import { mayRead } from "./service/read-access.js";
 import { sweepOperations } from "./service/sweep-operations.js";
 
 export type { OperationDefinition } from "./engine/definition.js";
@@ -100,8 +104,8 @@ export function createOperations(deps: OperationsDeps): Operations {
     ...core,
     // The health gate before every stop/restart/drain is on unless a caller replaces it.
     hooks: {
-      beforeDisruptive: ({ remote, cluster, node, busy }) =>
-        disruptionGate({ remote, cluster, node, skip: busy }),
+      beforeDisruptive: ({ op, remote, cluster, node, busy }) =>
+        disruptionGate({ remote, cluster, node, skip: busy, emergency: isEmergency(op.params) }),
       ...deps.hooks,
     },
     draining: () => draining,
@@ -113,8 +117,23 @@ export function createOperations(deps: OperationsDeps): Operations {
       settleMs: q.lockDuration ?? 30_000,
     },
   };
+  const read: OperationsApi["mayRead"] = (scope, by) => mayRead(deps.inventory, access, scope, by);
   return {
     ...createOperationsService(service),
+    mayRead: read,
+    async audit(target, by) {
+      const found = await readAudit(deps.redis, prefix, deps.inventory, target);
+      if (!found) return { ok: false, message: `No cluster or operation \`${target}\` with audit records.` };
+      const allowed = await read({ cluster: found.cluster }, by);
+      if (!allowed.ok) return allowed;
+      return {
+        ok: true,
+        cluster: found.cluster,
+        filename: `rke2-audit-${target}.jsonl`,
+        jsonl: toJsonLines(found.records),
+        message: summarizeAudit(target, found.records),
+      };
+    },
     async startWorkers() {
       await queue.startWorker({
         async run(opId, signal) {

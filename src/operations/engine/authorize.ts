@@ -43,10 +43,17 @@ export function authorize(
   const verb = act === "approve" ? "approve" : act === "retry" ? "retry" : act;
   if (act === "approve" || act === "retry") {
     if (policy.requireDistinctApprover && isRequester)
-      return { ok: false, message: `You requested ${op.id}; another approver must ${verb} it (no self-approval).` };
-    if (!actor.approver.ok) return { ok: false, message: `Cannot ${verb} ${op.id}: ${actor.approver.reason}.` };
+      return {
+        ok: false,
+        message: `You requested ${op.id}; another approver must ${verb} it (no self-approval).`,
+      };
+    if (!actor.approver.ok)
+      return { ok: false, message: `Cannot ${verb} ${op.id}: ${actor.approver.reason}.` };
     if (!actor.approver.member)
-      return { ok: false, message: `You are not an approver of ${op.cluster}; only the configured approvers can ${verb} ${op.id}.` };
+      return {
+        ok: false,
+        message: `You are not an approver of ${op.cluster}; only the configured approvers can ${verb} ${op.id}.`,
+      };
     return { ok: true };
   }
   if (isRequester || (actor.approver.ok && actor.approver.member)) return { ok: true };

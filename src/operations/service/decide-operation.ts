@@ -55,7 +55,13 @@ async function transact(
       await d.ledger.appendAudit(
         op.cluster,
         op.id,
-        auditOf(now, "decision", `${act} refused: ${tr.message}`, by.userId, clickAudit(op, act, by, `refused: ${tr.message}`)),
+        auditOf(
+          now,
+          "decision",
+          `${act} refused: ${tr.message}`,
+          by.userId,
+          clickAudit(op, act, by, `refused: ${tr.message}`),
+        ),
       );
       if (tr.next) await announce(d, tr.next, expiredText(d, tr.next));
       return { ok: false, operationId: opId, message: tr.message };

@@ -11,6 +11,7 @@ export type Rke2Command =
   | { kind: "upgrade-plan"; cluster: string; target: string }
   | { kind: "status"; cluster?: string }
   | { kind: "cancel"; operationId: string }
+  | { kind: "audit"; target: string }
   | { kind: "explain"; text: string }
   | { kind: "invalid"; message: string; usage: string };
 
@@ -32,6 +33,7 @@ const argSchemas = {
   "upgrade-plan": z.tuple([cluster, target]),
   status: z.union([z.tuple([]), z.tuple([cluster])]),
   cancel: z.tuple([operationId]),
+  audit: z.tuple([z.string().regex(/^[a-z0-9-]{1,64}$/, "expected a cluster name or an operation id")]),
 } as const;
 
 const ALIASES: Record<string, SubcommandName> = {
@@ -87,6 +89,8 @@ function toCommand(name: ArgCommand, a: string[]): Rke2Command {
       return first ? { kind: "status", cluster: first } : { kind: "status" };
     case "cancel":
       return { kind: "cancel", operationId: first };
+    case "audit":
+      return { kind: "audit", target: first };
   }
 }
 

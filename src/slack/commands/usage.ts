@@ -7,6 +7,7 @@ export const SUBCOMMAND_USAGE = {
   "upgrade-plan": "/rke2 upgrade-plan <cluster> <version|channel>",
   status: "/rke2 status [cluster]",
   cancel: "/rke2 cancel <operation-id>",
+  audit: "/rke2 audit <cluster|operation-id>",
   explain: "/rke2 explain <pasted error text>",
 } as const;
 
@@ -20,5 +21,6 @@ export const SUBCOMMAND_SUMMARY: Record<SubcommandName, string> = {
   "upgrade-plan": "System Upgrade Controller plans for a target, as a file",
   status: "the running operation and recent audit records",
   cancel: "stop an operation before its next step",
+  audit: "the audit trail of a cluster or an operation, as a JSON Lines file with a short summary",
   explain: "explain an RKE2 / Kubernetes certificate error message and how to fix it",
 };

@@ -26,8 +26,11 @@ export async function handleRke2Command(deps: ListenerDeps, input: SlashInput, a
       return ack(renderHelp(deps.inventory.clusters.map((c) => c.name)));
     case "invalid":
       return ack(renderUsageError(cmd.message, cmd.usage));
-    case "certs":
+    case "certs": {
+      const denied = await readDenied(deps, cmd.cluster, by);
+      if (denied) return ack(renderNotice(denied, { emoji: ":no_entry:" }));
       return handleCertsCommand(deps, input, cmd.cluster, cmd.node, ack);
+    }
   }
   const unknown =
     "cluster" in cmd && cmd.cluster ? resolveScanTarget(deps.inventory, cmd.cluster) : undefined;
@@ -47,13 +50,32 @@ export async function handleRke2Command(deps: ListenerDeps, input: SlashInput, a
 
 type LaterCommand = Exclude<Rke2Command, { kind: "help" | "invalid" | "certs" }>;
 
+/** `readers`: the refusal text, or undefined when allowed. */
+async function readDenied(
+  deps: ListenerDeps,
+  cluster: string | undefined | "any",
+  by: CommandRequester,
+): Promise<string | undefined> {
+  if (!deps.ops.mayRead) return undefined;
+  const scope = cluster === "any" ? "any" : cluster ? { cluster } : "all";
+  const v = await deps.ops.mayRead(scope, by);
+  return v.ok ? undefined : v.message;
+}
+
 async function run(
   deps: ListenerDeps,
   cmd: LaterCommand,
   by: CommandRequester,
   responseUrl: string,
 ): Promise<ChatMessage> {
+  const readScope = cmd.kind === "status" ? cmd.cluster : cmd.kind === "explain" ? ("any" as const) : false;
+  if (readScope !== false) {
+    const denied = await readDenied(deps, readScope, by);
+    if (denied) return renderNotice(denied, { emoji: ":no_entry:" });
+  }
   switch (cmd.kind) {
+    case "audit":
+      return auditAnswer(deps, cmd.target, by);
     case "rotate":
       return outcomeMessage(await deps.ops.request("rotate", cmd.cluster, [], by));
     case "upgrade":
@@ -79,8 +101,24 @@ const notAvailable = (kind: string): ChatMessage =>
     trusted: true,
   });
 
+/** Upload the JSON Lines file where the command was typed; answer with the summary. */
+async function auditAnswer(deps: ListenerDeps, target: string, by: CommandRequester): Promise<ChatMessage> {
+  if (!deps.ops.audit) return notAvailable("audit");
+  const a = await deps.ops.audit(target, by);
+  if (!a.ok) return renderNotice(a.message, { emoji: ":warning:" });
+  if (by.channelId)
+    await deps.chat.uploadFile(by.channelId, {
+      filename: a.filename,
+      content: a.jsonl,
+      title: `Audit: ${target}`,
+    });
+  return renderNotice(`${a.message}\nThe records are in ${a.filename}.`, { emoji: ":scroll:" });
+}
+
 function workingOn(cmd: LaterCommand): string {
   switch (cmd.kind) {
+    case "audit":
+      return `Collecting the audit records of ${cmd.target}…`;
     case "rotate":
       return `Preparing a certificate rotation plan for ${cmd.cluster} (preflight checks first)…`;
     case "upgrade":

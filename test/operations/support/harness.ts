@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { parse, stringify } from "yaml";
+import type { GroupDirectory } from "../../../src/access/group-directory.js";
 import { parseInventory } from "../../../src/config/load-inventory.js";
 import type { Inventory } from "../../../src/config/inventory.js";
 import type { OpRecord } from "../../../src/operations/engine/records.js";
@@ -41,7 +42,13 @@ export const FAST_QUEUE: OperationsQueueOptions = {
 
 export interface InventoryOptions {
   operations?: Record<string, number>;
-  approvals?: { requireDistinctApprover?: boolean; expireAfterMinutes?: number; approvers?: string[] };
+  approvals?: {
+    requireDistinctApprover?: boolean;
+    expireAfterMinutes?: number;
+    approvers?: string[];
+    requesters?: string[];
+    approvalsRequired?: Record<string, number>;
+  };
   /** Extra keys of the cluster entry (maintenanceWindows, appChecks). */
   cluster?: Record<string, unknown>;
 }
@@ -91,6 +98,7 @@ export async function createHarness(
     inventory?: Inventory;
     queueOptions?: OperationsQueueOptions;
     hooks?: EngineHooks;
+    groups?: GroupDirectory;
     clock?: Clock;
     workers?: boolean;
     chatFile?: string;
@@ -119,6 +127,7 @@ export async function createHarness(
     logger: silentLogger,
     prefix,
     hooks: o.hooks,
+    ...(o.groups ? { groups: o.groups } : {}),
     executor,
     queueOptions: { ...FAST_QUEUE, ...o.queueOptions },
   });

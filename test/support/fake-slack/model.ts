@@ -31,6 +31,8 @@ export interface ChannelView {
  */
 export class SlackModel extends EventEmitter {
   private readonly channels = new Map<string, { name: string; messages: FakeMessage[] }>();
+  /** User groups (S…) → member user IDs, answered by usergroups.users.list. */
+  readonly userGroups = new Map<string, string[]>();
   private seq = 0;
 
   constructor(private readonly clock: () => number = Date.now) {

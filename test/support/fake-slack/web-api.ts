@@ -71,6 +71,10 @@ export function createWebApi(model: SlackModel, cfg: WebApiConfig) {
       });
       return { ok: true, message_ts: m.ts };
     },
+    "usergroups.users.list": (p) => {
+      const users = model.userGroups.get(str(p.usergroup));
+      return users ? { ok: true, users: [...users] } : { ok: false, error: "no_such_subteam" };
+    },
     "conversations.info": (p) => ({
       ok: true,
       channel: { id: str(p.channel), name: str(p.channel).toLowerCase(), is_member: true },
