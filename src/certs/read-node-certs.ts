@@ -1,6 +1,7 @@
 import type { NodeSpec } from "../config/inventory.js";
 import { readCertFilesCommand, parseTailErrors, parseTailOutput } from "../rke2/read-cert-files.js";
 import type { NodeSession } from "../ssh/ssh-executor.js";
+import { diagnoseSudo } from "../ssh/sudo-diagnosis.js";
 import type { CertRecord, ClassifyPolicy } from "./cert-types.js";
 import { extractCerts } from "./extract-certs.js";
 import { classifyCert, daysLeft } from "./classify.js";
@@ -24,6 +25,9 @@ export async function readNodeCerts(
 ): Promise<CertRecord[]> {
   const res = await session.run(readCertFilesCommand(), { timeoutMs: 60_000 });
   const node = session.node;
+  // sudo's own refusal would otherwise read as "no RKE2 certificates found".
+  const sudo = diagnoseSudo(node, res);
+  if (sudo) throw sudo;
   // A cut listing would silently drop certificates (and cut one mid-PEM): the node counts as not scanned.
   if (res.truncated)
     throw new IncompleteScanError(

@@ -2,6 +2,7 @@ import type { Inventory } from "../config/inventory.js";
 import { rke2Version } from "../rke2/commands.js";
 import { mapLimit } from "../shared/map-limit.js";
 import type { SshExecutor } from "../ssh/ssh-executor.js";
+import { diagnoseSudo } from "../ssh/sudo-diagnosis.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./main.js";
 
@@ -16,6 +17,8 @@ export async function checkConfig(inv: Inventory, executor: SshExecutor, io: Cli
       const s = await executor.open(n);
       try {
         const v = await s.run(rke2Version(), { timeoutMs: 15_000 });
+        const sudo = diagnoseSudo(n, v);
+        if (sudo) return { ok: false, line: `FAIL  ${label}  host key matches, but ${sudo.message}` };
         const version =
           v.code === 0 ? (/rke2 version (\S+)/.exec(v.stdout)?.[1] ?? "unknown version") : "rke2 not found";
         return { ok: true, line: `ok    ${label}  host key matches, ${version}, ${Date.now() - started} ms` };
