@@ -45,6 +45,9 @@ export function buildClusterReport(scan: ClusterScan, _policy: ClassifyPolicy, _
     unreachable,
     counts,
     soonestLeaf: soonest,
+    healthyNodes: scan.nodes
+      .filter((n) => n.ok && !problems.some((p) => p.node === n.node))
+      .map((n) => n.node),
     totals: {
       nodes: scan.nodes.length,
       nodesScanned: scan.nodes.filter((n) => n.ok).length,

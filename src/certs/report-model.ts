@@ -34,4 +34,6 @@ export interface ClusterReport {
   /** Leaves only: soonest expiry among readable leaf certificates. */
   soonestLeaf?: { node: string; path: string; notAfter: string; daysLeft: number };
   totals: { nodes: number; nodesScanned: number; certificates: number; leaves: number; cas: number };
+  /** Scanned nodes without any problem, in inventory order (named by the one-line healthy summary). */
+  healthyNodes?: string[];
 }

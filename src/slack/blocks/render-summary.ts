@@ -38,8 +38,16 @@ export const healthyLine = (r: ClusterReport, renewalWindowDays?: number): strin
   if (ok === 0) return undefined;
   const horizon = renewalWindowDays ? ` (more than ${renewalWindowDays} days left)` : "";
   const other = r.problems.length > 0 ? "other " : "";
-  return `${STATUS_EMOJI.ok} ${plural(ok, `${other}certificate`)} fine${horizon}.`;
+  const on = r.healthyNodes?.length ? ` on ${nodeList(r.healthyNodes)}` : "";
+  return `${STATUS_EMOJI.ok} ${plural(ok, `${other}certificate`)} fine${horizon}.${on ? `\nNo problem${on}.` : ""}`;
 };
+
+/** The first 20 names, then "and N more": the reader sees every node was reached, in bounded text. */
+export function nodeList(names: readonly string[], shown = 20): string {
+  const head = names.slice(0, shown).map((n) => `\`${esc(n)}\``);
+  const rest = names.length - head.length;
+  return rest > 0 ? `${head.join(", ")} and ${rest} more` : head.join(", ");
+}
 
 /** A node whose listing was cut (IncompleteScanError) answered, but was not scanned completely. */
 export const failedWord = (u: { kind: string }): string =>
