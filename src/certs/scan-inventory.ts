@@ -86,7 +86,7 @@ async function scanNode(
     return result;
   } catch (err) {
     const e = err as Error & { kind?: string };
-    log.warn({ err: e.message, kind: e.kind }, "node scan failed");
+    log.warn({ err: e, kind: e.kind }, "node scan failed");
     return {
       ...base,
       ok: false,

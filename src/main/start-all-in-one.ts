@@ -39,7 +39,7 @@ export async function startAllInOne(o: {
       o.onThreadDeath();
     }
   });
-  thread.on("error", (err) => o.logger.error({ err: err.message }, "worker thread error"));
+  thread.on("error", (err) => o.logger.error({ err }, "worker thread error"));
   await new Promise<void>((resolve, reject) => {
     thread.on("message", (m: FromWorker) => {
       if (m.type === "ready") resolve();

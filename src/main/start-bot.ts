@@ -67,7 +67,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
   const { env, inventory, logger } = o;
   const clock = o.clock ?? systemClock;
   const redis = createRedis(env.REDIS_URL, `rke2-chatops-${env.ROLE}`);
-  redis.on("error", (err) => logger.warn({ err: err.message }, "Redis connection error"));
+  redis.on("error", (err) => logger.warn({ err }, "Redis connection error"));
   const ctx: QueueContext = { connection: redis, prefix: o.prefix ?? DEFAULT_PREFIX };
   const s = await buildSlackSurface({
     env,
@@ -141,7 +141,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
             }),
             ...o.extensions,
           },
-          scans: scanRequestsOn(s.scanQueue),
+          scans: scanRequestsOn(s.scanQueue, ctx, inventory.limits),
           pingRedis: () => redis.ping(),
           ...(o.thread ? { threadMetrics: o.thread.metrics, extraHealth: o.thread.health } : {}),
           ...(o.host ? { host: o.host } : {}),
@@ -164,17 +164,17 @@ export async function startBot(o: BotOptions): Promise<Bot> {
     metrics: s.metrics,
     redis,
     async stop(graceMs = 12_000) {
-      await http.stop().catch((err: Error) => logger.warn({ err: err.message }, "HTTP/Slack stop failed"));
+      await http.stop().catch((err: Error) => logger.warn({ err }, "HTTP/Slack stop failed"));
       const [drained] = await Promise.all([
         closeWorkers(workers, graceMs, clock),
-        engine?.close().catch((err: Error) => logger.warn({ err: err.message }, "operations close failed")),
+        engine?.close().catch((err: Error) => logger.warn({ err }, "operations close failed")),
       ]);
       if (drained === "timed-out")
         logger.warn("jobs still running at shutdown were left to be picked up again");
       await Promise.all(s.queues.map((q) => q.close().catch(() => undefined)));
       await ownExecutor
         ?.close()
-        .catch((err: Error) => logger.warn({ err: err.message }, "SSH pool close failed"));
+        .catch((err: Error) => logger.warn({ err }, "SSH pool close failed"));
       await redis.quit().catch(() => redis.disconnect());
       logger.info("rke2-chatops stopped");
     },

@@ -33,7 +33,7 @@ export function startWorkers(d: WorkerDeps): Worker[] {
     metrics: d.metrics,
   });
   for (const w of [scan, report, alert])
-    w.on("error", (err) => d.logger.error({ queue: w.name, err: err.message }, "worker error"));
+    w.on("error", (err) => d.logger.error({ queue: w.name, err }, "worker error"));
   return [scan, report, alert];
 }
 

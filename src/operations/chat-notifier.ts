@@ -27,7 +27,7 @@ export function createChatNotifier(
       await chat
         .update(m.channel, m.ts, renderOperationMessage(buildOperationView(op, nodes, titles(op))))
         .catch((e: Error) =>
-          log.warn({ op: op.id, err: e.message }, "could not update the operation message"),
+          log.warn({ op: op.id, err: e }, "could not update the operation message"),
         );
     },
     async thread(op, note) {
@@ -36,7 +36,7 @@ export function createChatNotifier(
       await chat
         .post(m.channel, renderThreadNote(note), { threadTs: m.ts })
         .catch((e: Error) =>
-          log.warn({ op: op.id, err: e.message }, "could not post to the operation thread"),
+          log.warn({ op: op.id, err: e }, "could not post to the operation thread"),
         );
     },
   };

@@ -44,7 +44,7 @@ export function createAlertWorker(deps: AlertWorkerDeps): Worker<AlertJobData> {
     // …and free its deterministic job id too, or the re-queued alert would be a no-op add.
     release.then(() => job.remove()).catch(() => undefined);
     deps.logger.error(
-      { cluster: d.cluster, node: d.node, err: err.message },
+      { cluster: d.cluster, node: d.node, err },
       "alert not posted after every retry; the next scan queues it again",
     );
   });

@@ -39,7 +39,7 @@ export function watchLease(o: {
           },
           (err: Error) => {
             inFlight = false;
-            o.log.warn({ err: err.message }, "operation job: lock renewal failed");
+            o.log.warn({ err }, "operation job: lock renewal failed");
           },
         );
       }

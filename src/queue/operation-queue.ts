@@ -50,10 +50,10 @@ export function createOperationQueue(
   const conns = [redis.duplicate(), redis.duplicate({ maxRetriesPerRequest: null })];
   // ioredis reconnects by itself; without a listener every failed reconnect is an "unhandled error".
   conns.forEach((c) =>
-    c.on("error", (err: Error) => log.warn({ err: err.message }, "operations queue: Redis connection error")),
+    c.on("error", (err: Error) => log.warn({ err }, "operations queue: Redis connection error")),
   );
   const queue = new Queue(name, { connection: conns[0]!, prefix });
-  queue.on("error", (err: Error) => log.warn({ err: err.message }, "operations queue error"));
+  queue.on("error", (err: Error) => log.warn({ err }, "operations queue error"));
   const scheduler: OperationScheduler & {
     ensureRun(opId: string, runSeq: number, version: number): Promise<void>;
   } = {
@@ -130,8 +130,8 @@ export function createOperationQueue(
         maxStalledCount: o.maxStalledCount ?? 1000,
       },
     );
-    worker.on("error", (err) => log.error({ err: err.message }, "operation worker error"));
-    worker.on("failed", (job, err) => log.warn({ job: job?.id, err: err.message }, "operation job failed"));
+    worker.on("error", (err) => log.error({ err }, "operation worker error"));
+    worker.on("failed", (job, err) => log.warn({ job: job?.id, err }, "operation job failed"));
     // A worker that cannot renew its lock is a zombie-to-be: stop its work (another delivery resumes).
     worker.on("lockRenewalFailed", (ids: string[]) =>
       ids.forEach((id) => worker?.cancelJob(id, "lock renewal failed")),

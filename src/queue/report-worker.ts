@@ -58,7 +58,7 @@ export function createReportWorker(deps: ReportWorkerDeps): Worker<ReportJobData
         job: job?.id,
         cluster: d?.kind === "firing" ? undefined : d?.cluster,
         shard: d?.kind === "shard" ? d.shard : undefined,
-        err: err.message,
+        err,
         attempts: job?.attemptsMade,
       },
       "report job failed",

@@ -50,7 +50,7 @@ export async function runScans(
     } catch (err) {
       // The answer still goes out; the next scan re-plans the same alerts (deduplicated).
       deps.logger.error(
-        { cluster: scan.cluster, err: (err as Error).message },
+        { cluster: scan.cluster, err },
         "could not queue alerts for this scan",
       );
     }

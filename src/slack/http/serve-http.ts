@@ -29,7 +29,7 @@ export function createHttpServer(o: { routes: Routes; fallback?: RequestListener
   const server = createServer(
     { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
     (req, res) => {
-      res.on("error", (err) => o.logger.debug({ err: err.message }, "HTTP response failed"));
+      res.on("error", (err) => o.logger.debug({ err }, "HTTP response failed"));
       try {
         dispatch(o, req, res);
       } catch (err) {
@@ -39,7 +39,7 @@ export function createHttpServer(o: { routes: Routes; fallback?: RequestListener
   );
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => refuse(o.logger, err, socket));
   // A server error after listening (e.g. EMFILE on accept under a flood) must not be an unheard event.
-  server.on("error", (err) => o.logger.error({ err: err.message }, "HTTP server error"));
+  server.on("error", (err) => o.logger.error({ err }, "HTTP server error"));
   return server;
 }
 
@@ -103,7 +103,7 @@ function fail(logger: Logger, res: ServerResponse, path: string | undefined, err
 /** Bytes the HTTP parser refused (bad request line, header, chunk, size): answer and hang up. */
 function refuse(logger: Logger, err: NodeJS.ErrnoException, duplex: Duplex): void {
   const socket = duplex as Socket & { _httpMessage?: ServerResponse };
-  logger.debug({ code: err.code, err: err.message }, "malformed HTTP request refused");
+  logger.debug({ code: err.code, err }, "malformed HTTP request refused");
   if (err.code === "ECONNRESET" || !socket.writable || socket._httpMessage?.headersSent) {
     socket.destroy();
     return;

@@ -39,7 +39,7 @@ export async function handleButton(deps: ListenerDeps, click: ButtonClick): Prom
   try {
     outcome = await dispatch(deps, click, by);
   } catch (err) {
-    log.error({ err: (err as Error).message }, "button handler failed");
+    log.error({ err }, "button handler failed");
     return tell(deps, click, failureMessage("handling that click"));
   }
   log.info({ ok: outcome.ok, operation: outcome.operationId }, "button handled");
@@ -69,7 +69,7 @@ async function tell(deps: ListenerDeps, click: ButtonClick, msg: ChatMessage): P
       await deps.chat.respond(click.responseUrl, { ...msg, ephemeral: true, replaceOriginal: false });
     else if (click.channelId) await deps.chat.postEphemeral(click.channelId, click.userId, msg);
   } catch (err) {
-    deps.logger.warn({ err: (err as Error).message }, "could not tell the clicker");
+    deps.logger.warn({ err }, "could not tell the clicker");
   }
 }
 

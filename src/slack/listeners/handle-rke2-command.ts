@@ -40,12 +40,12 @@ export async function handleRke2Command(deps: ListenerDeps, input: SlashInput, a
   try {
     answer = await run(deps, cmd, by, input.responseUrl);
   } catch (err) {
-    log.error({ err: (err as Error).message }, "slash command failed");
+    log.error({ err }, "slash command failed");
     answer = failureMessage(`running \`/rke2 ${cmd.kind}\``);
   }
   await deps.chat
     .respond(input.responseUrl, answer)
-    .catch((err) => log.warn({ err: (err as Error).message }, "could not answer"));
+    .catch((err) => log.warn({ err }, "could not answer"));
 }
 
 type LaterCommand = Exclude<Rke2Command, { kind: "help" | "invalid" | "certs" }>;
