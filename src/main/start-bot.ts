@@ -141,7 +141,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
             }),
             ...o.extensions,
           },
-          scans: scanRequestsOn(s.scanQueue, ctx, inventory.limits),
+          scans: scanRequestsOn(s.scanQueue),
           pingRedis: () => redis.ping(),
           ...(o.thread ? { threadMetrics: o.thread.metrics, extraHealth: o.thread.health } : {}),
           ...(o.host ? { host: o.host } : {}),
