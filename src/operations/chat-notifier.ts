@@ -26,18 +26,14 @@ export function createChatNotifier(
       if (!m) return;
       await chat
         .update(m.channel, m.ts, renderOperationMessage(buildOperationView(op, nodes, titles(op))))
-        .catch((e: Error) =>
-          log.warn({ op: op.id, err: e }, "could not update the operation message"),
-        );
+        .catch((e: Error) => log.warn({ op: op.id, err: e }, "could not update the operation message"));
     },
     async thread(op, note) {
       const m = where(op);
       if (!m) return;
       await chat
         .post(m.channel, renderThreadNote(note), { threadTs: m.ts })
-        .catch((e: Error) =>
-          log.warn({ op: op.id, err: e }, "could not post to the operation thread"),
-        );
+        .catch((e: Error) => log.warn({ op: op.id, err: e }, "could not post to the operation thread"));
     },
   };
 }

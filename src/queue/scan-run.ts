@@ -49,10 +49,7 @@ export async function runScans(
       await deps.alerts.afterScan(report, scan, requester);
     } catch (err) {
       // The answer still goes out; the next scan re-plans the same alerts (deduplicated).
-      deps.logger.error(
-        { cluster: scan.cluster, err },
-        "could not queue alerts for this scan",
-      );
+      deps.logger.error({ cluster: scan.cluster, err }, "could not queue alerts for this scan");
     }
     out.push({ scan, report });
   }

@@ -43,9 +43,7 @@ export async function handleRke2Command(deps: ListenerDeps, input: SlashInput, a
     log.error({ err }, "slash command failed");
     answer = failureMessage(`running \`/rke2 ${cmd.kind}\``);
   }
-  await deps.chat
-    .respond(input.responseUrl, answer)
-    .catch((err) => log.warn({ err }, "could not answer"));
+  await deps.chat.respond(input.responseUrl, answer).catch((err) => log.warn({ err }, "could not answer"));
 }
 
 type LaterCommand = Exclude<Rke2Command, { kind: "help" | "invalid" | "certs" }>;
