@@ -1,6 +1,7 @@
 import { systemctl } from "../../rke2/commands.js";
 import { clusterPreflight } from "../common/preflight-checks.js";
 import { finalHealthStep } from "../common/final-health-step.js";
+import { forNodes } from "../common/for-nodes.js";
 import type { OperationDefinition, StepContext } from "../engine/definition.js";
 import { stepKey, type NodeLedger } from "../engine/records.js";
 import { awaitRenewalStep, restartAgentStep, verifyAgentStep } from "./agent-steps.js";
@@ -49,19 +50,17 @@ export const rotationDefinition: OperationDefinition = {
   async preflight(ctx) {
     const problems = await clusterPreflight(ctx.remote, ctx.cluster);
     if (problems.length > 0) return { ok: false, problems };
-    const scans = await Promise.all(
-      ctx.cluster.nodes.map(async (n) => {
-        try {
-          return { node: n.name, leaves: leafFacts(await ctx.remote.readCerts(n)) };
-        } catch (e) {
-          return {
-            node: n.name,
-            leaves: [],
-            error: `${n.name}: certificate scan failed: ${(e as Error).message}`,
-          };
-        }
-      }),
-    );
+    const scans = await forNodes(ctx.remote, ctx.cluster.nodes, async (n) => {
+      try {
+        return { node: n.name, leaves: leafFacts(await ctx.remote.readCerts(n)) };
+      } catch (e) {
+        return {
+          node: n.name,
+          leaves: [],
+          error: `${n.name}: certificate scan failed: ${(e as Error).message}`,
+        };
+      }
+    });
     const scanProblems = scans.flatMap((s) =>
       "error" in s && s.error
         ? [s.error]
