@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import type { SimCluster } from "../../test/rig/sim-cluster.js";
+import type { startFakeSlack } from "../../test/support/fake-slack/index.js";
+import { freePort } from "../../test/support/free-port.js";
+import { startMainProcess, type MainProcess } from "../../test/support/main-process.js";
+
+export interface DeploymentBudget {
+  roles: string[];
+  /** Resident memory of each process once healthy and settled, before any request. */
+  idleRssMb: number[];
+  /** Peak resident memory of each process (VmHWM) after the scan and the acks. */
+  peakRssMb: number[];
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  requests: number;
+  duringScan: number;
+  scanMs: number;
+}
+
+const rssMb = (pid: number, field: "VmRSS" | "VmHWM") => {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+/**
+ * Issue 16 §4 on the built entry point (`node dist/main.js`, what `npm start` runs): one process per
+ * role given (["all"], or ["web", "worker"] sharing one Redis); RSS idle, then a scan of every node
+ * of `sim` with `/rke2 certs <cluster>` while `requests` further signed `/rke2 certs <cluster> <node>`
+ * are sent one after another to the web process and each HTTP ack is timed; then the peak RSS.
+ */
+export async function measureDeployment(o: {
+  roles: string[];
+  sim: SimCluster;
+  inventoryPath: string;
+  fake: Awaited<ReturnType<typeof startFakeSlack>>;
+  redisUrl: string;
+  requests: number;
+}): Promise<DeploymentBudget> {
+  const env = {
+    SLACK_BOT_TOKEN: o.fake.botToken,
+    SLACK_SIGNING_SECRET: o.fake.signingSecret,
+    SLACK_API_URL: o.fake.apiUrl,
+    REDIS_URL: o.redisUrl,
+    RKE2_CHATOPS_CONFIG: o.inventoryPath,
+    LOG_LEVEL: "warn",
+  };
+  const procs: MainProcess[] = [];
+  try {
+    for (const role of o.roles) procs.push(await startMainProcess({ ...env, ROLE: role }, await freePort()));
+    // A benchmark's settle time, not an assertion: let start-up garbage be collected before reading RSS.
+    await new Promise((r) => setTimeout(r, 3000));
+    const idleRssMb = procs.map((p) => rssMb(p.pid, "VmRSS"));
+    o.fake.setBot(`http://127.0.0.1:${procs[0]!.port}/slack/events`);
+    const started = performance.now();
+    const big = await o.fake.slashCommand(`certs ${o.sim.name}`, "U0BENCH");
+    let scanMs = 0;
+    const answered = o.fake
+      .waitForResponses(big.responseUrl, 1, 600_000)
+      .then(() => (scanMs = performance.now() - started));
+    const times: number[] = [];
+    let duringScan = 0;
+    for (let i = 0; i < o.requests; i++) {
+      if (scanMs === 0) duringScan++;
+      const r = await o.fake.slashCommand(
+        `certs ${o.sim.name} ${o.sim.nodes[i % o.sim.nodes.length]!.name}`,
+        "U0BENCH",
+      );
+      if (r.status !== 200) throw new Error(`ack failed: HTTP ${r.status}`);
+      times.push(r.ms);
+    }
+    await answered;
+    const peakRssMb = procs.map((p) => rssMb(p.pid, "VmHWM"));
+    const sorted = [...times].sort((a, b) => a - b);
+    return {
+      roles: o.roles,
+      idleRssMb,
+      peakRssMb,
+      p50Ms: pct(sorted, 50),
+      p99Ms: pct(sorted, 99),
+      maxMs: sorted.at(-1)!,
+      requests: o.requests,
+      duringScan,
+      scanMs,
+    };
+  } finally {
+    for (const p of procs.reverse()) await p.terminate();
+  }
+}
