@@ -1,11 +1,13 @@
 import { systemctl } from "../../rke2/commands.js";
-import { clusterPreflight } from "../common/preflight-checks.js";
+import { clusterPreflight, credentialRefusal } from "../common/preflight-checks.js";
 import { finalHealthStep } from "../common/final-health-step.js";
 import { forNodes } from "../common/for-nodes.js";
 import type { OperationDefinition, StepContext } from "../engine/definition.js";
 import { stepKey, type NodeLedger } from "../engine/records.js";
 import { awaitRenewalStep, restartAgentStep, verifyAgentStep } from "./agent-steps.js";
 import { snapshotStep, tlsBackupStep } from "./backup-steps.js";
+import { emergencyPlanText } from "./emergency-plan.js";
+import { assessDarkApi } from "./emergency-preflight.js";
 import { recordBeforeStep } from "./leaf-steps.js";
 import { leafFacts } from "./renewal.js";
 import { agentReport, backupReport, rotationCompletion, serverRollReport } from "./rotation-reports.js";
@@ -49,13 +51,17 @@ export const rotationDefinition: OperationDefinition = {
     args.length === 0 ? { ok: true, params: {} } : { ok: false, message: "usage: /rke2 rotate <cluster>" },
   async preflight(ctx) {
     const problems = await clusterPreflight(ctx.remote, ctx.cluster);
-    if (problems.length > 0) return { ok: false, problems };
+    // kubectl refused for credentials: maybe a dark API, which this rotation is the fix for.
+    const refused = credentialRefusal(problems);
+    if (problems.length > 0 && !refused) return { ok: false, problems };
     const scans = await forNodes(ctx.remote, ctx.cluster.nodes, async (n) => {
       try {
-        return { node: n.name, leaves: leafFacts(await ctx.remote.readCerts(n)) };
+        const certs = await ctx.remote.readCerts(n);
+        return { node: n.name, certs, leaves: leafFacts(certs) };
       } catch (e) {
         return {
           node: n.name,
+          certs: [],
           leaves: [],
           error: `${n.name}: certificate scan failed: ${(e as Error).message}`,
         };
@@ -68,11 +74,18 @@ export const rotationDefinition: OperationDefinition = {
           ? [`${s.node}: no readable leaf certificates`]
           : [],
     );
-    if (scanProblems.length > 0) return { ok: false, problems: scanProblems };
+    if (scanProblems.length > 0) return { ok: false, problems: [...problems, ...scanProblems] };
+    const phases = planRotationPhases(ctx.cluster);
+    if (refused) {
+      const a = await assessDarkApi(ctx, new Map(scans.map((s) => [s.node, s.certs])));
+      if (!a.ok) return { ok: false, problems: [...problems, ...a.problems] };
+      const plan = emergencyPlanText(ctx.opId, ctx.inventory, ctx.cluster, a.dark, refused, ctx.clock.now());
+      return { ok: true, params: { emergency: true }, phases, plan };
+    }
     return {
       ok: true,
       params: {},
-      phases: planRotationPhases(ctx.cluster),
+      phases,
       plan: rotationPlanText(ctx.opId, ctx.inventory, ctx.cluster, scans, ctx.clock.now()),
     };
   },

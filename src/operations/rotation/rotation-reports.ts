@@ -26,7 +26,7 @@ export function backupReport(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger
     const tar = f.tlsBackup as SizedFile | undefined;
     return [
       `*${name}*`,
-      `• etcd snapshot: ${snap ? `${inlineCode(snap.path)} (${humanSize(snap.size)})` : "—"}`,
+      `• etcd snapshot: ${snap ? `${inlineCode(snap.path)} (${humanSize(snap.size)})` : typeof f.snapshotFailed === "string" ? `none (${escapeMrkdwn(f.snapshotFailed)}); the tls tarball is the backup` : "—"}`,
       `• tls tarball: ${tar ? `${inlineCode(tar.path)} (${humanSize(tar.size)})` : "—"}`,
     ];
   });

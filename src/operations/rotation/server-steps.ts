@@ -2,7 +2,9 @@ import { parseCheckTable } from "../../rke2/parse-check-table.js";
 import { certificateCheckTable, certificateRotate, systemctl, type Service } from "../../rke2/commands.js";
 import { DATA_DIR } from "../../rke2/paths.js";
 import { sh } from "../../ssh/shell-quote.js";
+import { isCredentialError } from "../../certs/dark-api.js";
 import { probeNode } from "../common/cluster-health.js";
+import { isEmergency } from "../common/emergency.js";
 import { pollForReadiness } from "../common/poll.js";
 import { readOnlyStep, type StepContext, type StepDef } from "../engine/definition.js";
 import { actFailure, actOnce, priorAct } from "../engine/step-act.js";
@@ -141,6 +143,14 @@ export const waitReadyStep = readOnlyStep({
   async verify(ctx) {
     const o = ctx.inventory.operations;
     const r = await pollForReadiness(ctx, () => probeNode(ctx.remote, ctx.node));
+    // Break-glass: the restarted server's own rke2.yaml must work now; if not, the rotation did not bring the API back.
+    if (!r.ok && isEmergency(ctx.op.params) && isCredentialError(r.why))
+      return {
+        ok: false,
+        failure: {
+          message: `the Kubernetes API is still unusable after ${ctx.node.name} restarted with fresh certificates (${r.why}); halting before any other server is touched`,
+        },
+      };
     if (!r.ok)
       return {
         ok: false,
