@@ -3,6 +3,7 @@
 import { fileURLToPath } from "node:url";
 import { parseDemoArgs, USAGE } from "./lib/demo-args.js";
 import { DEMO_CHANNEL_NAME, DEMO_CLUSTER } from "./lib/demo-cluster.js";
+import type { NodeHostKind } from "../test/rig/sim-cluster.js";
 import { checkNodes, checkRedis } from "./lib/prerequisites.js";
 import { startDemo, type Demo } from "./lib/start-demo.js";
 
@@ -10,13 +11,18 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-function printStarted(demo: Demo, wantedPort: number): void {
+const HOSTS: Record<NodeHostKind, string> = {
+  sshd: "sshd",
+  ssh2: "ssh2 servers (unprivileged user namespaces)",
+};
+
+function printStarted(demo: Demo, wantedPort: number, nodeHost: NodeHostKind): void {
   const { sim, bot, fake } = demo;
   const servers = sim.nodes.filter((n) => n.role === "server").length;
   const sshds = sim.nodes.map((n) => `${n.name}:${n.port}`).join(" ");
   say(`  ✓ Redis           ${demo.redisUrl} (private, in memory)`);
   say(
-    `  ✓ cluster         "${DEMO_CLUSTER}": ${servers} servers + ${sim.nodes.length - servers} agents, sshd on ${sshds}`,
+    `  ✓ cluster         "${DEMO_CLUSTER}": ${servers} servers + ${sim.nodes.length - servers} agents, ${HOSTS[nodeHost]} on ${sshds}`,
   );
   say(`  ✓ local Slack     ${fake.apiUrl} (SLACK_API_URL), channel #${DEMO_CHANNEL_NAME}`);
   say(`  ✓ bot             node dist/main.js (pid ${bot.pid}, port ${bot.port}); log: ${bot.logPath}`);
@@ -44,8 +50,10 @@ async function main(): Promise<number> {
   const args = parseDemoArgs(process.argv.slice(2));
   if ("help" in args) return (say(USAGE), 0);
   if ("error" in args) return (process.stderr.write(`${args.error}\n${USAGE}\n`), 64);
-  for (const check of [checkRedis(), checkNodes()])
+  const nodes = checkNodes();
+  for (const check of [checkRedis(), nodes])
     if (!check.ok) return (process.stderr.write(`rke2-chatops demo: ${check.message}\n`), 69);
+  const nodeHost = nodes.ok ? nodes.nodeHost : "sshd";
 
   const t0 = Date.now();
   let demo: Demo | undefined;
@@ -68,20 +76,21 @@ async function main(): Promise<number> {
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, onSignal);
 
   say("rke2-chatops demo: the real bot, a simulated RKE2 cluster and a local Slack on this machine");
-  say("  starting Redis, 5 simulated nodes (sshd), the local Slack and the bot…");
+  say(`  starting Redis, 5 simulated nodes (${nodeHost}), the local Slack and the bot…`);
   try {
     demo = await startDemo({
       root: ROOT,
       port: args.port,
       say: (l) => say(`  ${l}`),
       logLevel: args.logLevel,
+      nodeHost,
     });
   } catch (err) {
     process.stderr.write(`rke2-chatops demo: could not start: ${(err as Error).message}\n`);
     return 1;
   }
   if (firstSignalAt) return stop(0);
-  printStarted(demo, args.port);
+  printStarted(demo, args.port, nodeHost);
   printReport(demo, t0, () => !!stopping);
   const { bot } = demo;
   void bot.exited.then((code) => {

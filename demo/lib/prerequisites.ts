@@ -1,6 +1,10 @@
 // What the demo needs from the machine, each missing piece told in one line with what to do.
 import { spawnSync } from "node:child_process";
-import { namespacesAvailable } from "../../test/rig/sim-cluster.js";
+import {
+  namespacesAvailable,
+  userNamespacesAvailable,
+  type NodeHostKind,
+} from "../../test/rig/sim-cluster.js";
 
 export type Check = { ok: true } | { ok: false; message: string };
 
@@ -10,23 +14,30 @@ export function checkRedis(): Check {
   return { ok: true };
 }
 
+export type NodesCheck = { ok: true; nodeHost: NodeHostKind } | { ok: false; message: string };
+
+const INSTEAD = "run `sudo npm run demo`, or the container command in README.md ('Try it without Slack')";
+
 /**
- * The nodes are real OpenSSH servers, each in its own mount namespace. Without root that would take
- * `unshare --user --map-root-user`, where OpenSSH's privilege separation fails (setgroups is denied
- * in such a namespace), so the demo says what to do instead of half starting.
+ * As root the nodes are real OpenSSH servers, each in its own mount namespace. OpenSSH's privilege
+ * separation cannot run in an unprivileged user namespace (setgroups is denied there), so without root
+ * they are ssh2 servers in this process whose commands run in `unshare -rm` namespaces. Where neither
+ * works, one line says what to run instead of half starting.
  */
-export function checkNodes(uid: number | undefined = process.getuid?.()): Check {
+export function checkNodes(
+  uid: number | undefined = process.getuid?.(),
+  userns: () => { ok: true } | { ok: false; reason: string } = userNamespacesAvailable,
+): NodesCheck {
   if (process.platform !== "linux")
     return {
       ok: false,
-      message: `the simulated cluster needs Linux (mount namespaces); this is ${process.platform}`,
+      message: `the simulated cluster needs Linux namespaces; this is ${process.platform}: run the container command in README.md ('Try it without Slack')`,
     };
-  if (uid !== undefined && uid !== 0)
-    return {
-      ok: false,
-      message:
-        "the simulated nodes are real sshd processes in mount namespaces and need root (OpenSSH cannot run in an unprivileged user namespace): run `sudo npm run demo`, or run it in a --privileged container (README.md, 'Try it without Slack')",
-    };
+  if (uid !== undefined && uid !== 0) {
+    const u = userns();
+    if (u.ok) return { ok: true, nodeHost: "ssh2" };
+    return { ok: false, message: `cannot simulate the nodes as uid ${uid}: ${u.reason}; ${INSTEAD}` };
+  }
   const ns = namespacesAvailable();
   if (!ns.ok) {
     const fix = /sshd|ssh\b/.test(ns.reason)
@@ -34,5 +45,5 @@ export function checkNodes(uid: number | undefined = process.getuid?.()): Check 
       : "run it on a Linux host or a --privileged container where `unshare --mount` works";
     return { ok: false, message: `cannot start the simulated cluster: ${ns.reason}. Fix: ${fix}` };
   }
-  return { ok: true };
+  return { ok: true, nodeHost: "sshd" };
 }

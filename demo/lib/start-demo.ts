@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startSimCluster, type SimCluster } from "../../test/rig/sim-cluster.js";
+import { startSimCluster, type NodeHostKind, type SimCluster } from "../../test/rig/sim-cluster.js";
 import { startFakeSlack, type FakeMessage, type FakeSlack } from "../../test/support/fake-slack/index.js";
 import { freePort } from "../../test/support/free-port.js";
 import { startBotProcess, type BotProcess } from "./bot-process.js";
@@ -26,6 +26,8 @@ export interface DemoOptions {
   /** Progress lines for the terminal. */
   say: (line: string) => void;
   logLevel?: string;
+  /** "sshd" (root: OpenSSH per node) or "ssh2" (ssh2 servers, `unshare -rm` namespaces); see prerequisites.ts */
+  nodeHost?: NodeHostKind;
 }
 
 export interface Demo {
@@ -74,7 +76,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
         await triggerDailyReport(r.url);
         return r;
       }),
-      startSimCluster({ name: DEMO_CLUSTER, nodes: DEMO_NODES }).then((s) => {
+      startSimCluster({ name: DEMO_CLUSTER, nodes: DEMO_NODES, nodeHost: o.nodeHost }).then((s) => {
         cleanup.push("simulated cluster", () => s.stop());
         return s;
       }),

@@ -1,27 +1,54 @@
 // The demo as a new user meets it: `npm run demo`, the channel view in Chromium, the daily report,
 // `/rke2 certs`, a rotation approved phase by phase by two approvers, every certificate renewed.
+// Twice: as root (OpenSSH sshd nodes) and as an ordinary user (ssh2 nodes in user namespaces).
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildBot, buildNeeded } from "../../demo/lib/build-bot.js";
 import { browserUnavailable, launchBrowser } from "./support/browser.js";
 import { channelPage, eventually } from "./support/channel-page.js";
 import { ROOT, startDemoProcess, type DemoProcess } from "./support/demo-process.js";
+import { ordinaryUser, userNamespacesFor, type OrdinaryUser } from "./support/demo-user.js";
 
-const unavailable = browserUnavailable();
-const SCREENSHOT = join(ROOT, "test-results", "demo-channel.png");
+const noBrowser = browserUnavailable();
+const user = ordinaryUser(ROOT);
+const asUser = "unavailable" in user ? undefined : user;
+const noUserPath = "unavailable" in user ? user.unavailable : userNamespacesFor(user);
+const isRoot = process.getuid?.() === 0;
 
-describe.skipIf(!!unavailable)(
-  `npm run demo in a browser${unavailable ? ` (skipped: ${unavailable})` : ""}`,
-  () => {
+const modes: Array<{ title: string; as?: OrdinaryUser; nodes: RegExp; unavailable?: string; shot: string }> =
+  [
+    {
+      title: "as root",
+      nodes: /agents, sshd on/,
+      unavailable: isRoot ? undefined : "the OpenSSH nodes need root",
+      shot: "demo-channel.png",
+    },
+    {
+      title: `as the ordinary user ${asUser?.name ?? ""}`.trim(),
+      as: asUser,
+      nodes: /agents, ssh2 servers \(unprivileged user namespaces\) on/,
+      unavailable: noUserPath,
+      shot: "demo-channel-non-root.png",
+    },
+  ];
+
+describe.each(modes)("npm run demo in a browser $title", (mode) => {
+  const unavailable = noBrowser ?? mode.unavailable;
+  const SCREENSHOT = join(ROOT, "test-results", mode.shot);
+  describe.skipIf(!!unavailable)(unavailable ? `(skipped: ${unavailable})` : "", () => {
     let demo: DemoProcess;
     let browser: Awaited<ReturnType<typeof launchBrowser>>;
     let page: Page;
     let url: string;
 
     beforeAll(async () => {
-      demo = startDemoProcess();
+      // An ordinary user cannot write dist/ in root's checkout: build it first, as `npm run demo` would.
+      if (mode.as?.switchTo && buildNeeded(ROOT)) await buildBot(ROOT);
+      demo = startDemoProcess(["--port", "0"], mode.as);
       url = (await demo.waitForOutput(/Channel view:\s+(http:\/\/127\.0\.0\.1:\d+\/)/, 110_000))[1]!;
+      expect(demo.output()).toMatch(mode.nodes);
       browser = await launchBrowser();
       page = await browser.context.newPage();
     }, 150_000);
@@ -120,5 +147,5 @@ describe.skipIf(!!unavailable)(
       expect(dir && existsSync(dir)).toBe(false);
       expect(() => process.kill(botPid, 0)).toThrow();
     }, 30_000);
-  },
-);
+  });
+});

@@ -24,14 +24,25 @@ describe("demo arguments and prerequisites", () => {
     expect(parseDemoArgs(["--nope"], {})).toEqual({ error: "unknown argument: --nope" });
   });
 
-  it("says in one line what to do when not root", () => {
-    const r = checkNodes(1000);
+  it("runs the nodes on ssh2 servers without root when user namespaces work, and says what to run when not", () => {
+    expect(checkNodes(1000, () => ({ ok: true }))).toEqual({ ok: true, nodeHost: "ssh2" });
+    const r = checkNodes(1000, () => ({
+      ok: false,
+      reason: "unprivileged user namespaces are not available (unshare -rm: Operation not permitted)",
+    }));
     expect(r.ok).toBe(false);
     const message = (r as { message: string }).message;
     expect(message).not.toContain("\n");
-    expect(message).toMatch(/need root/);
+    expect(message).toMatch(/^cannot simulate the nodes as uid 1000: unprivileged user namespaces/);
     expect(message).toContain("sudo npm run demo");
-    expect(message).toMatch(/container/);
+    expect(message).toMatch(/container command in README\.md/);
+  });
+
+  it("uses OpenSSH nodes as root", () => {
+    expect(checkNodes(0, () => ({ ok: false, reason: "not consulted as root" }))).toEqual({
+      ok: true,
+      nodeHost: "sshd",
+    });
   });
 });
 

@@ -1,6 +1,6 @@
-// A simulated RKE2 cluster made of real OpenSSH sshd processes (one mount namespace per node) and fixture
-// programs for rke2, systemctl, kubectl and the installer. See test/rig/README.md.
-import type { ChildProcess } from "node:child_process";
+// A simulated RKE2 cluster made of real OpenSSH sshd processes (one mount namespace per node), or ssh2
+// servers with unprivileged user namespaces when there is no root, and fixture programs for rke2,
+// systemctl, kubectl and the installer. See test/rig/README.md.
 import { generateKeyPairSync, createHash, randomBytes } from "node:crypto";
 import {
   accessSync,
@@ -24,20 +24,16 @@ import {
 import { initState, mutateState, readCommandLog, readState } from "./fixtures/lib/state.mjs";
 import { initialClusterState } from "./fixtures/lib/cluster-model.mjs";
 import { createNodeLayout, nodePaths } from "./node-fs.js";
-import {
-  killNamespace,
-  killSessions,
-  launchSshd,
-  mountNs,
-  newEd25519,
-  stopProcess,
-  writeSshdConfig,
-} from "./sshd.js";
+import { startSshdNode, withPortRetry, type NodeHost, type NodeHostKind } from "./node-host.js";
+import { startSsh2Node } from "./ssh2-node.js";
+import { newEd25519 } from "./sshd.js";
 import { buildInventoryYaml } from "./inventory.js";
 import { runSsh } from "./ssh-client.js";
 import type { SimCluster, SimNode, SimNodeOptions } from "./types.js";
 
 export { namespacesAvailable } from "./sshd.js";
+export { userNamespacesAvailable } from "./userns.js";
+export type { NodeHostKind } from "./node-host.js";
 export type { CommandLogEntry } from "./fixtures/lib/state.mjs";
 export type { InventoryExtra } from "./inventory.js";
 export type { SshResult } from "./ssh-client.js";
@@ -85,18 +81,21 @@ async function uniquePorts(n: number): Promise<number[]> {
   return [...seen];
 }
 
-export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptions[] }): Promise<SimCluster> {
+/** nodeHost: "sshd" (default, needs root) or "ssh2" (ssh2 Server + `unshare -rm`, no root needed). */
+export async function startSimCluster(opts: {
+  name?: string;
+  nodes: SimNodeOptions[];
+  nodeHost?: NodeHostKind;
+}): Promise<SimCluster> {
   const name = opts.name ?? "sim";
   if (!opts.nodes.length) throw new Error("startSimCluster: no nodes");
+  const startNode = opts.nodeHost === "ssh2" ? startSsh2Node : startSshdNode;
   const dir = mkdtempSync(join(tempBase(), `rke2-sim-${name}-`));
   const clusterDir = join(dir, "cluster");
-  const sshds = new Map<
-    string,
-    { child?: ChildProcess; ns?: string; cfg: string; spec: Parameters<typeof launchSshd>[0] }
-  >();
-  // If the test process dies without stop(), take the sshds (and their sessions) down with it.
+  const sshds = new Map<string, NodeHost>();
+  // If the test process dies without stop(), take the nodes (and their sessions) down with it.
   const onExit = () => {
-    for (const h of sshds.values()) killNamespace(h.ns, new Set([mountNs(process.pid) ?? ""]));
+    for (const h of sshds.values()) h.killNow();
     rmSync(dir, { recursive: true, force: true });
   };
   process.once("exit", onExit);
@@ -155,19 +154,10 @@ export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptio
         const host = newEd25519(`root@${s.name}`);
         writeFileSync(p.hostKeyPath, host.privateKey, { mode: 0o600 });
         writeFileSync(p.hostKeyPath + ".pub", host.publicKey + "\n");
-        let port = ports[i]!;
-        for (let attempt = 0; ; attempt++) {
-          const spec = { root: p.root, port, hostKeyPath: p.hostKeyPath, authorizedKeysPath };
-          const cfg = writeSshdConfig(spec);
-          try {
-            const child = await launchSshd(spec, cfg);
-            sshds.set(s.name, { child, ns: mountNs(child.pid!), cfg, spec });
-            break;
-          } catch (err) {
-            if (attempt >= 2) throw err; // e.g. the port was taken meanwhile: try another one
-            port = await freePort();
-          }
-        }
+        const spec = { root: p.root, port: ports[i]!, hostKeyPath: p.hostKeyPath, authorizedKeysPath };
+        const nodeHost = await withPortRetry(spec, startNode);
+        sshds.set(s.name, nodeHost);
+        const port = nodeHost.port;
         const hostKeyLine = host.publicKey.split(" ").slice(0, 2).join(" ");
         return {
           name: s.name,
@@ -244,35 +234,28 @@ export async function startSimCluster(opts: { name?: string; nodes: SimNodeOptio
       },
       stopSshd: async (node) => {
         nodeByName(node);
-        const h = sshds.get(node)!;
-        await stopProcess(h.child, h.ns);
-        h.child = undefined;
-        h.ns = undefined;
+        await sshds.get(node)!.stop();
       },
       startSshd: async (node) => {
         nodeByName(node);
-        const h = sshds.get(node)!;
-        if (h.child && h.child.exitCode === null && h.child.signalCode === null) return;
-        h.child = await launchSshd(h.spec, h.cfg);
-        h.ns = mountNs(h.child.pid!);
+        await sshds.get(node)!.start();
       },
       dropSessions: (node) => {
         nodeByName(node);
-        const h = sshds.get(node)!;
-        return killSessions(h.ns, h.child?.pid);
+        return sshds.get(node)!.dropSessions();
       },
       ssh: (node, command, timeoutMs) =>
         runSsh({ port: nodeByName(node).port, clientKeyPath, knownHostsPath }, command, timeoutMs),
       stop: async () => {
         process.off("exit", onExit);
-        await Promise.all([...sshds.values()].map((h) => stopProcess(h.child, h.ns)));
+        await Promise.all([...sshds.values()].map((h) => h.stop()));
         rmSync(dir, { recursive: true, force: true });
       },
     };
     return cluster;
   } catch (err) {
     process.off("exit", onExit);
-    await Promise.all([...sshds.values()].map((h) => stopProcess(h.child, h.ns)));
+    await Promise.all([...sshds.values()].map((h) => h.stop()));
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }

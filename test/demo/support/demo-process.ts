@@ -2,6 +2,7 @@
 // interrupt reaches npm and everything in the group, as Ctrl-C in a terminal does.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { userEnv, type OrdinaryUser } from "./demo-user.js";
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -14,12 +15,14 @@ export interface DemoProcess {
   interrupt(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
-export function startDemoProcess(args: string[] = ["--port", "0"]): DemoProcess {
+/** `as`: run it as that ordinary user (uid/gid switched when this process is root). */
+export function startDemoProcess(args: string[] = ["--port", "0"], as?: OrdinaryUser): DemoProcess {
   const child = spawn("npm", ["run", "--silent", "demo", "--", ...args], {
     cwd: ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, FORCE_COLOR: "0" },
+    env: { ...(as ? userEnv(as) : process.env), FORCE_COLOR: "0" },
+    ...(as?.switchTo ? { uid: as.uid, gid: as.gid } : {}),
   });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
