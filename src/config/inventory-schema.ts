@@ -131,6 +131,8 @@ export const inventorySchema = z
         timezone: timeZoneSchema.default("UTC"),
         renewalWindowDays: z.number().int().positive().default(120),
         alertDays: z.array(z.number().int().positive()).min(1).default([30, 14, 7, 3, 1]),
+        /** A cluster's daily scan is split into shard jobs of at most this many nodes. */
+        shardNodes: z.number().int().positive().default(50),
       })
       .prefault({}),
     operations: z
