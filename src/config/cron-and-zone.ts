@@ -21,12 +21,9 @@ export function cronProblem(expr: string): string | undefined {
   }
 }
 
-export const timeZoneSchema = z
-  .string()
-  .refine(isTimeZone, {
-    error: (i) =>
-      `unknown time zone "${String(i.input)}": expected an IANA name such as UTC or Europe/Berlin`,
-  });
+export const timeZoneSchema = z.string().refine(isTimeZone, {
+  error: (i) => `unknown time zone "${String(i.input)}": expected an IANA name such as UTC or Europe/Berlin`,
+});
 
 export const cronSchema = z.string().superRefine((expr, ctx) => {
   const problem = cronProblem(expr);
