@@ -125,6 +125,12 @@ export const inventorySchema = z
         retentionDays: z.number().positive().default(400),
       })
       .prefault({}),
+    limits: z
+      .strictObject({
+        /** `/rke2 certs` requests one user may make per minute (Redis counter, fixed window). */
+        scansPerUserPerMinute: z.number().int().positive().default(5),
+      })
+      .prefault({}),
     report: z
       .strictObject({
         schedule: cronSchema.default("0 8 * * *"),

@@ -45,6 +45,7 @@ export interface Inventory {
   source: string;
   approvals: RawInventory["approvals"];
   audit: RawInventory["audit"];
+  limits: RawInventory["limits"];
   report: RawInventory["report"];
   operations: RawInventory["operations"];
   upgrade: RawInventory["upgrade"];

@@ -49,6 +49,7 @@ function resolveInventory(raw: RawInventory, source: string): Inventory {
     source,
     approvals: raw.approvals,
     audit: raw.audit,
+    limits: raw.limits,
     report: raw.report,
     operations: raw.operations,
     upgrade: raw.upgrade,

@@ -141,7 +141,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
             }),
             ...o.extensions,
           },
-          scans: scanRequestsOn(s.scanQueue),
+          scans: scanRequestsOn(s.scanQueue, ctx, inventory.limits),
           pingRedis: () => redis.ping(),
           ...(o.thread ? { threadMetrics: o.thread.metrics, extraHealth: o.thread.health } : {}),
           ...(o.host ? { host: o.host } : {}),
@@ -172,9 +172,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
       if (drained === "timed-out")
         logger.warn("jobs still running at shutdown were left to be picked up again");
       await Promise.all(s.queues.map((q) => q.close().catch(() => undefined)));
-      await ownExecutor
-        ?.close()
-        .catch((err: Error) => logger.warn({ err }, "SSH pool close failed"));
+      await ownExecutor?.close().catch((err: Error) => logger.warn({ err }, "SSH pool close failed"));
       await redis.quit().catch(() => redis.disconnect());
       logger.info("rke2-chatops stopped");
     },

@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { QueueContext } from "./connection.js";
+import { finishScan, joinOrStartScan, takeScanBudget } from "./scan-admission.js";
 
 export const SCAN_QUEUE = "scan";
 
@@ -25,15 +26,47 @@ export function createScanQueue(ctx: QueueContext): Queue<ScanJobData> {
   return new Queue<ScanJobData>(SCAN_QUEUE, { connection: ctx.connection, prefix: ctx.prefix });
 }
 
-/** What the Slack layer gets: enqueue a scan, nothing else of BullMQ. */
+/** What became of a request: queued a scan, joined the one running, over the user's budget, or Redis down. */
+export type ScanAdmission =
+  | { kind: "queued" | "joined"; jobId: string }
+  | { kind: "limited"; retryAfterSeconds: number }
+  | { kind: "unavailable" };
+
+/** What the Slack layer gets: ask for a scan, nothing else of BullMQ. */
 export interface ScanRequests {
-  enqueue(data: ScanJobData): Promise<void>;
+  enqueue(data: ScanJobData): Promise<ScanAdmission>;
 }
 
-export function scanRequestsOn(queue: Queue<ScanJobData>): ScanRequests {
+export function scanRequestsOn(
+  queue: Queue<ScanJobData>,
+  ctx: QueueContext,
+  limits: { scansPerUserPerMinute: number },
+): ScanRequests {
   return {
     enqueue: async (data) => {
-      await queue.add("certs", data, SCAN_JOB_OPTS);
+      // Commands would wait through an outage; the slash command must be acknowledged now.
+      if (ctx.connection.status !== "ready") return { kind: "unavailable" };
+      if (data.userId) {
+        const budget = await takeScanBudget(ctx, data.userId, limits.scansPerUserPerMinute);
+        if (!budget.ok) return { kind: "limited", retryAfterSeconds: budget.retryAfterSeconds };
+      }
+      if (!data.responseUrl) {
+        await queue.add("certs", data, SCAN_JOB_OPTS);
+        return { kind: "queued", jobId: "" };
+      }
+      const scope = {
+        ...(data.cluster ? { cluster: data.cluster } : {}),
+        ...(data.node ? { node: data.node } : {}),
+      };
+      const run = await joinOrStartScan(ctx, scope, data.responseUrl);
+      if (run.joined) return { kind: "joined", jobId: run.jobId };
+      try {
+        await queue.add("certs", data, { ...SCAN_JOB_OPTS, jobId: run.jobId });
+      } catch (err) {
+        await finishScan(ctx, scope, run.jobId).catch(() => undefined);
+        throw err;
+      }
+      return { kind: "queued", jobId: run.jobId };
     },
   };
 }

@@ -5,6 +5,7 @@ import type { ChatMessage, ChatPort } from "../shared/chat-port.js";
 import { renderCertsAnswer, renderMultiClusterAnswer } from "../slack/blocks/render-certs-answer.js";
 import { renderNotice } from "../slack/blocks/render-notice.js";
 import type { QueueContext } from "./connection.js";
+import { finishScan } from "./scan-admission.js";
 import { SCAN_QUEUE, type ScanJobData } from "./scan-queue.js";
 import { runScans, type ScanRunDeps, type ScannedCluster } from "./scan-run.js";
 
@@ -48,14 +49,23 @@ async function processScan(
     answer = renderNotice(`The scan failed: ${(err as Error).message}`, { emoji: ":x:" });
   }
   if (!d.responseUrl) return "scanned";
-  try {
-    await deps.chat.respond(d.responseUrl, answer);
-  } catch (err) {
-    // Scanning again would not revive an expired response_url; the log line carries the advice.
-    log.warn({ err }, "could not deliver the scan answer");
-    return "answer not delivered";
-  }
-  return "answered";
+  // Requests that joined this scan while it ran get the same answer; later ones start a new scan.
+  const scope = { ...(d.cluster ? { cluster: d.cluster } : {}), ...(d.node ? { node: d.node } : {}) };
+  const joined = job.id ? await finishScan(deps.ctx, scope, job.id) : [];
+  const delivered = await Promise.all(
+    [d.responseUrl, ...joined].map((url) =>
+      deps.chat.respond(url, answer).then(
+        () => true,
+        (err: Error) => {
+          // Scanning again would not revive an expired response_url; the log line carries the advice.
+          log.warn({ err }, "could not deliver the scan answer");
+          return false;
+        },
+      ),
+    ),
+  );
+  if (joined.length) log.info({ joined: joined.length }, "answered requests that joined the scan");
+  return delivered.every(Boolean) ? "answered" : "answer not delivered";
 }
 
 function renderAnswer(

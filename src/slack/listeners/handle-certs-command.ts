@@ -1,11 +1,14 @@
 import { resolveScanTarget } from "../../certs/scan-inventory.js";
 import { renderNotice } from "../blocks/render-notice.js";
 import { plural } from "../blocks/format-cert.js";
+import type { ScanAdmission } from "../../queue/scan-queue.js";
+import type { ChatMessage } from "../../shared/chat-port.js";
 import type { Ack, ListenerDeps, SlashInput } from "./command-deps.js";
 
 /**
  * `/rke2 certs [cluster] [node]`: refuse unknown names at once (listing the valid ones), otherwise
- * ack "Scanning…" and queue the scan; the scan worker answers through the response_url.
+ * queue the scan (or join the one running for the same scope, or refuse a user over
+ * `limits.scansPerUserPerMinute`) and ack what happened; the scan worker answers through the response_url.
  */
 export async function handleCertsCommand(
   deps: ListenerDeps,
@@ -25,9 +28,10 @@ export async function handleCertsCommand(
   }
   const nodes = target.clusters.reduce((n, c) => n + c.nodes.length, 0);
   const what = node ? `${node} in ${cluster}` : target.clusters.map((c) => c.name).join(", ");
-  await ack(renderNotice(`Scanning ${what} (${plural(nodes, "node")})…`, { emoji: ":mag:" }));
+  let admitted: ScanAdmission;
   try {
-    await deps.scans.enqueue({
+    // Before the ack: joining, a refusal or an outage changes what the ack says (one Redis round trip).
+    admitted = await deps.scans.enqueue({
       ...(cluster ? { cluster } : {}),
       ...(node ? { node } : {}),
       responseUrl: input.responseUrl,
@@ -37,14 +41,28 @@ export async function handleCertsCommand(
     });
   } catch (err) {
     deps.logger.error({ err }, "could not queue a scan");
-    await deps.chat
-      .respond(
-        input.responseUrl,
-        renderNotice("Could not queue the scan (Redis unavailable?). Try again in a minute.", {
-          emoji: ":x:",
-        }),
-      )
-      .catch(() => undefined);
+    admitted = { kind: "unavailable" };
+  }
+  await ack(admissionNotice(admitted, what, plural(nodes, "node")));
+}
+
+function admissionNotice(a: ScanAdmission, what: string, nodes: string): ChatMessage {
+  switch (a.kind) {
+    case "queued":
+      return renderNotice(`Scanning ${what} (${nodes})…`, { emoji: ":mag:" });
+    case "joined":
+      return renderNotice(`A scan of ${what} (${nodes}) is already running; you will get its answer too…`, {
+        emoji: ":mag:",
+      });
+    case "limited":
+      return renderNotice(
+        `You have asked for too many scans in the last minute. Try again in ${plural(a.retryAfterSeconds, "second")}.`,
+        { emoji: ":hourglass:" },
+      );
+    case "unavailable":
+      return renderNotice("Could not queue the scan (Redis unavailable?). Try again in a minute.", {
+        emoji: ":x:",
+      });
   }
 }
 

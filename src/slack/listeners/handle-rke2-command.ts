@@ -28,7 +28,7 @@ export async function handleRke2Command(deps: ListenerDeps, input: SlashInput, a
       return ack(renderUsageError(cmd.message, cmd.usage));
     case "certs": {
       const denied = await readDenied(deps, cmd.cluster, by);
-      if (denied) return ack(renderNotice(denied, { emoji: ":no_entry:" }));
+      if (denied) return ack(renderNotice(denied, { emoji: ":no_entry:", trusted: true }));
       return handleCertsCommand(deps, input, cmd.cluster, cmd.node, ack);
     }
   }
@@ -48,7 +48,7 @@ export async function handleRke2Command(deps: ListenerDeps, input: SlashInput, a
 
 type LaterCommand = Exclude<Rke2Command, { kind: "help" | "invalid" | "certs" }>;
 
-/** `readers`: the refusal text, or undefined when allowed. */
+/** `readers`: the refusal text (ours: cluster names and principals from the inventory), or undefined when allowed. */
 async function readDenied(
   deps: ListenerDeps,
   cluster: string | undefined | "any",
@@ -69,7 +69,7 @@ async function run(
   const readScope = cmd.kind === "status" ? cmd.cluster : cmd.kind === "explain" ? ("any" as const) : false;
   if (readScope !== false) {
     const denied = await readDenied(deps, readScope, by);
-    if (denied) return renderNotice(denied, { emoji: ":no_entry:" });
+    if (denied) return renderNotice(denied, { emoji: ":no_entry:", trusted: true });
   }
   switch (cmd.kind) {
     case "audit":
