@@ -1,11 +1,12 @@
 import type { CertStatus, ClassifyPolicy, ClusterScan } from "./cert-types.js";
 import { adviceFor } from "./advice.js";
+import { darkApiFromScan } from "./dark-api.js";
 import { STATUS_ORDER, type ClusterReport, type ProblemCert } from "./report-model.js";
 
 const rank = (s: CertStatus) => STATUS_ORDER.indexOf(s);
 
 /** Turn one cluster's scan into the report model every renderer uses: problems worst first. */
-export function buildClusterReport(scan: ClusterScan, _policy: ClassifyPolicy, _now: Date): ClusterReport {
+export function buildClusterReport(scan: ClusterScan, _policy: ClassifyPolicy, now: Date): ClusterReport {
   const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<CertStatus, number>;
   const problems: ProblemCert[] = [];
   let leaves = 0;
@@ -38,11 +39,16 @@ export function buildClusterReport(scan: ClusterScan, _policy: ClassifyPolicy, _
   const unreachable = scan.nodes.flatMap((n) =>
     n.ok ? [] : [{ node: n.node, role: n.role, kind: n.error.kind, message: n.error.message }],
   );
+  const dark = darkApiFromScan(
+    scan.nodes.map((n) => ({ node: n.node, role: n.role, certs: n.ok ? n.certs : undefined })),
+    now,
+  );
   return {
     cluster: scan.cluster,
     scannedAt: scan.scannedAt,
     problems,
     unreachable,
+    ...(dark ? { darkApi: dark.sentence } : {}),
     counts,
     soonestLeaf: soonest,
     healthyNodes: scan.nodes

@@ -30,6 +30,8 @@ export interface ClusterReport {
   /** Leaf problems and CA problems, worst first. */
   problems: ProblemCert[];
   unreachable: UnreachableNode[];
+  /** Set when the scan shows a dark API: "the admin certificate expired 5 days ago on every server". */
+  darkApi?: string;
   counts: Record<CertStatus, number>;
   /** Leaves only: soonest expiry among readable leaf certificates. */
   soonestLeaf?: { node: string; path: string; notAfter: string; daysLeft: number };

@@ -53,6 +53,7 @@ export function createAlertTrigger(deps: {
           role: plan.role,
           scannedAt: report.scannedAt,
           crossings: fresh,
+          ...(report.darkApi ? { darkApi: report.darkApi } : {}),
           ...notify,
         };
         await queue.add("cert-alert", data, { ...ALERT_JOB_OPTS, jobId: safeJobId("certs", digest) });

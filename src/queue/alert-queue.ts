@@ -19,6 +19,8 @@ export type AlertJobData = AlertNotify &
         role: "server" | "agent";
         scannedAt: string;
         crossings: Array<{ key: string; threshold: AlertThreshold; cert: ProblemCert }>;
+        /** The cluster's dark API, when the scan shows one (ClusterReport.darkApi). */
+        darkApi?: string;
       }
     | {
         kind: "unreachable";

@@ -77,6 +77,7 @@ async function processAlert(deps: AlertWorkerDeps, job: Job<AlertJobData>): Prom
       crossings,
       approvers,
       scannedAt: d.scannedAt,
+      darkApi: d.darkApi,
     });
     const posted = await postOnce(deps.ctx.connection, msgKey, deps.chat, cluster.channel, msg);
     await deps.dedup.markSent(

@@ -13,6 +13,7 @@ import {
   type Block,
 } from "./block-kit.js";
 import { certLine, plural, stamp } from "./format-cert.js";
+import { darkApiBlocks, emergencyRotateButton } from "./render-dark-api.js";
 
 export const mentions = (approvers: readonly string[]): string => approvers.map((u) => `<@${u}>`).join(" ");
 
@@ -35,6 +36,8 @@ export function renderCertAlert(a: {
   crossings: CertCrossing[];
   approvers: readonly string[];
   scannedAt: string;
+  /** The cluster's dark-API sentence (report model), named above the node's certificates. */
+  darkApi?: string;
 }): ChatMessage {
   const expired = a.crossings.filter((c) => c.threshold === "expired").length;
   const what = expired > 0 ? `${expired} expired` : `${plural(a.crossings.length, "certificate")} expiring`;
@@ -45,11 +48,12 @@ export function renderCertAlert(a: {
   );
   const head: Block[] = [
     header(title),
+    ...darkApiBlocks(a.cluster, a.darkApi),
     section(`${who ? `${who} ` : ""}\`${a.node}\` (${a.role}) in *${a.cluster}* needs attention.`),
   ];
   const body = packLines(lines).map(section);
   const tail: Block[] = [
-    actions([rotateButton(a.cluster)]),
+    actions([a.darkApi ? emergencyRotateButton(a.cluster) : rotateButton(a.cluster)]),
     context(
       `Scanned ${stamp(a.scannedAt)} · this alert is sent once per threshold · \`/rke2 certs ${a.cluster} ${a.node}\` for the node's details`,
     ),

@@ -3,6 +3,7 @@ import type { ClusterReport } from "../../certs/report-model.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
 import { context, fitBlocks, header, packLines, section, type Block } from "./block-kit.js";
 import { certLine, stamp } from "./format-cert.js";
+import { darkApiBlocks } from "./render-dark-api.js";
 import {
   countsLine,
   healthyLine,
@@ -26,7 +27,7 @@ export interface CertsAnswerInput {
 export function renderCertsAnswer(input: CertsAnswerInput): ChatMessage {
   const { report: r, node } = input;
   const title = node ? `Certificates — ${r.cluster} / ${node}` : `Certificates — ${r.cluster}`;
-  const head: Block[] = [header(title), section(summaryText(r))];
+  const head: Block[] = [header(title), ...darkApiBlocks(r.cluster, r.darkApi), section(summaryText(r))];
   const body: Block[] = problemSections(r.problems, DETAILED_PROBLEMS).map(section);
   for (const text of packLines(unreachableLines(r))) body.push(section(text));
   const healthy = healthyLine(r, input.renewalWindowDays);

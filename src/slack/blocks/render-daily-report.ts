@@ -5,6 +5,7 @@ import { LIMITS } from "./limits.js";
 import { eventsDetailBlocks, eventsSummaryLine } from "./render-expiry-events.js";
 import { context, fitBlocks, header, packLines, section, type Block } from "./block-kit.js";
 import { plural, stamp } from "./format-cert.js";
+import { darkApiBlocks } from "./render-dark-api.js";
 import {
   countsLine,
   failedWord,
@@ -58,7 +59,7 @@ export function renderDailyReport(
   const top: ChatMessage = {
     text: `${reportEmoji(r)} ${headline}: ${countsLine(r)}`,
     blocks: fitBlocks(
-      [header(headline), section(summaryText(r))],
+      [header(headline), ...darkApiBlocks(r.cluster, r.darkApi), section(summaryText(r))],
       body,
       tail,
       (n) => `…${n} more sections in the thread.`,
