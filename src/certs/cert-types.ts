@@ -10,6 +10,8 @@ export interface CertFacts {
   serial: string;
   /** SHA-256 of the DER, lowercase hex. */
   fingerprint256: string;
+  /** SHA-256 of the SubjectPublicKeyInfo DER, lowercase hex: tells a renewal that kept its key. */
+  publicKeySha256?: string;
   sans: { dns: string[]; ip: string[] };
   notBefore: string;
   notAfter: string;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { CertFacts, DnFields } from "./cert-types.js";
 import {
   children,
@@ -51,6 +52,8 @@ export function parseCertificateFast(der: Uint8Array, fingerprint256: string): C
     issuer: dnFields(issuerName),
     serial: hex(der.subarray(serial.start, serial.end)).replace(/^0+(?=.)/, ""),
     fingerprint256,
+    // The SPKI's TLV starts where the subject's ends (TBSCertificate fields are contiguous).
+    publicKeySha256: createHash("sha256").update(der.subarray(subject!.end, spki!.end)).digest("hex"),
     sans: ext.san ? sans(der, ext.san) : { dns: [], ip: [] },
     notBefore: timeValue(der, nb).toISOString(),
     notAfter: timeValue(der, na).toISOString(),

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import type * as X509 from "@peculiar/x509";
 import type { CertFacts, DnFields } from "./cert-types.js";
@@ -42,6 +43,7 @@ export function parseCertificateFull(der: Uint8Array, fingerprint256: string): C
     // the exporter's serial_number label, is decimal: see serialDecimal).
     serial: cert.serialNumber.toLowerCase().replace(/^0+(?=.)/, ""),
     fingerprint256,
+    publicKeySha256: createHash("sha256").update(new Uint8Array(cert.publicKey.rawData)).digest("hex"),
     sans: {
       dns: names.filter((n) => n.type === "dns").map((n) => n.value),
       ip: names.filter((n) => n.type === "ip").map((n) => n.value),

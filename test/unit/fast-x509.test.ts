@@ -135,6 +135,17 @@ describe("the fast parser gives @peculiar/x509's facts", () => {
     expect(parseCertificateFast(d, fp(d))).toEqual(parseCertificateFull(d, fp(d)));
   });
 
+  it("fingerprints the public key as SHA-256 of the SubjectPublicKeyInfo DER (openssl's own)", () => {
+    for (const name of ["rsaRoot", "ecdsaInter", "edInter2", "leaf"]) {
+      const d = certs[name]!;
+      writeFileSync(join(dir, "pk.der"), d);
+      ssl("x509", "-inform", "DER", "-in", "pk.der", "-pubkey", "-noout", "-out", "pk.pem");
+      const spki = ssl("pkey", "-pubin", "-in", "pk.pem", "-outform", "DER");
+      expect(parseCertificateFast(d, fp(d)).publicKeySha256).toBe(fp(spki));
+      expect(parseCertificateFull(d, fp(d)).publicKeySha256).toBe(fp(spki));
+    }
+  });
+
   it("reads what the report needs from them", () => {
     const root = parseCertificateFast(certs.rsaRoot!, "");
     expect(root.subject).toEqual({
