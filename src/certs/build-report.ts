@@ -1,5 +1,6 @@
 import type { CertStatus, ClassifyPolicy, ClusterScan } from "./cert-types.js";
 import { adviceFor } from "./advice.js";
+import { caHorizon } from "./ca-horizon.js";
 import { darkApiFromScan } from "./dark-api.js";
 import { STATUS_ORDER, type ClusterReport, type ProblemCert } from "./report-model.js";
 
@@ -39,10 +40,12 @@ export function buildClusterReport(scan: ClusterScan, _policy: ClassifyPolicy, n
   const unreachable = scan.nodes.flatMap((n) =>
     n.ok ? [] : [{ node: n.node, role: n.role, kind: n.error.kind, message: n.error.message }],
   );
-  const dark = darkApiFromScan(
-    scan.nodes.map((n) => ({ node: n.node, role: n.role, certs: n.ok ? n.certs : undefined })),
-    now,
-  );
+  const nodeCerts = scan.nodes.map((n) => ({
+    node: n.node,
+    role: n.role,
+    certs: n.ok ? n.certs : undefined,
+  }));
+  const dark = darkApiFromScan(nodeCerts, now);
   return {
     cluster: scan.cluster,
     scannedAt: scan.scannedAt,
@@ -51,6 +54,7 @@ export function buildClusterReport(scan: ClusterScan, _policy: ClassifyPolicy, n
     ...(dark ? { darkApi: dark.sentence } : {}),
     counts,
     soonestLeaf: soonest,
+    caHorizon: caHorizon(nodeCerts),
     healthyNodes: scan.nodes
       .filter((n) => n.ok && !problems.some((p) => p.node === n.node))
       .map((n) => n.node),

@@ -1,3 +1,4 @@
+import type { CaHorizonEntry } from "./ca-horizon.js";
 import type { CertRecord, CertStatus } from "./cert-types.js";
 
 /** Severity order, worst first; used for sorting everywhere (CLI, Slack, alerts). */
@@ -35,6 +36,8 @@ export interface ClusterReport {
   counts: Record<CertStatus, number>;
   /** Leaves only: soonest expiry among readable leaf certificates. */
   soonestLeaf?: { node: string; path: string; notAfter: string; daysLeft: number };
+  /** Distinct CAs (by fingerprint), soonest expiry first: the report header names the first. */
+  caHorizon?: CaHorizonEntry[];
   totals: { nodes: number; nodesScanned: number; certificates: number; leaves: number; cas: number };
   /** Scanned nodes without any problem, in inventory order (named by the one-line healthy summary). */
   healthyNodes?: string[];

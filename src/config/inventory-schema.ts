@@ -137,6 +137,8 @@ export const inventorySchema = z
         timezone: timeZoneSchema.default("UTC"),
         renewalWindowDays: z.number().int().positive().default(120),
         alertDays: z.array(z.number().int().positive()).min(1).default([30, 14, 7, 3, 1]),
+        /** Days before a CA expires to alert at, once per crossing (CAs are renewed by nothing). */
+        caAlertDays: z.array(z.number().int().positive()).min(1).default([365, 180, 90, 30]),
         /** A cluster's daily scan is split into shard jobs of at most this many nodes. */
         shardNodes: z.number().int().positive().default(50),
       })
@@ -148,6 +150,8 @@ export const inventorySchema = z
         pollIntervalSeconds: z.number().positive().default(5),
         agentConcurrency: z.number().int().positive().default(1),
         drainTimeoutSeconds: z.number().positive().default(300),
+        /** `/rke2 renew`: cordon and drain each agent before its restart. */
+        drainForRestart: z.boolean().default(false),
       })
       .prefault({}),
     upgrade: z

@@ -68,6 +68,7 @@ export async function buildSlackSurface(o: {
     queue: alertQueue,
     dedup,
     alertDays: inventory.report.alertDays,
+    caAlertDays: inventory.report.caAlertDays,
     clock,
     logger,
   });

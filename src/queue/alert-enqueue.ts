@@ -5,6 +5,7 @@ import type { ClusterReport } from "../certs/report-model.js";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import { planCertAlerts } from "../slack/alerts/plan-alerts.js";
+import { DEFAULT_CA_ALERT_DAYS, planCaAlerts } from "../slack/alerts/plan-ca-alerts.js";
 import { ALERT_JOB_OPTS, type AlertJobData } from "./alert-queue.js";
 import type { AlertDedup } from "./alert-dedup.js";
 import { safeJobId } from "./connection.js";
@@ -26,6 +27,8 @@ export function createAlertTrigger(deps: {
   queue: Queue<AlertJobData>;
   dedup: AlertDedup;
   alertDays: readonly number[];
+  /** Days before a CA expires to alert at (inventory report.caAlertDays). */
+  caAlertDays?: readonly number[];
   clock: Clock;
   logger: Logger;
 }): AlertTrigger {
@@ -33,7 +36,12 @@ export function createAlertTrigger(deps: {
   return {
     async afterScan(report, scan, requester) {
       const notify = requester ? { notify: requester } : {};
-      for (const plan of planCertAlerts(report, deps.alertDays, deps.clock.now())) {
+      const now = deps.clock.now();
+      const plans = [
+        ...planCertAlerts(report, deps.alertDays, now),
+        ...planCaAlerts(report, deps.caAlertDays ?? DEFAULT_CA_ALERT_DAYS, now),
+      ];
+      for (const plan of plans) {
         const seen = await dedup.known(plan.crossings.map((c) => c.key));
         const fresh = plan.crossings.filter((c) => !seen.has(c.key));
         if (fresh.length === 0) continue;

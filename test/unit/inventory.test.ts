@@ -33,6 +33,7 @@ describe("inventory", () => {
       timezone: "UTC",
       renewalWindowDays: 120,
       alertDays: [30, 14, 7, 3, 1],
+      caAlertDays: [365, 180, 90, 30],
       shardNodes: 50,
     });
     expect(inv.approvals.requireDistinctApprover).toBe(true);

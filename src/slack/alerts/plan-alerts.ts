@@ -59,7 +59,8 @@ export function planCertAlerts(
   for (const cert of report.problems) {
     if (!cert.facts || cert.status === "unreadable" || cert.status === "not-yet-valid") continue;
     const threshold = lowestThreshold(cert.facts.notAfter, now, alertDays);
-    if (threshold === undefined) continue;
+    // CAs before expiry have their own, cluster-wide horizon (plan-ca-alerts.ts).
+    if (threshold === undefined || (cert.facts.isCA && threshold !== "expired")) continue;
     const plan = byNode.get(cert.node) ?? {
       cluster: report.cluster,
       node: cert.node,

@@ -53,7 +53,10 @@ export function renderCertAlert(a: {
   ];
   const body = packLines(lines).map(section);
   const tail: Block[] = [
-    actions([a.darkApi ? emergencyRotateButton(a.cluster) : rotateButton(a.cluster)]),
+    // A leaf rotation does not renew a CA: CA-only alerts carry no rotate button.
+    ...(a.darkApi || a.crossings.some((c) => !c.cert.facts?.isCA)
+      ? [actions([a.darkApi ? emergencyRotateButton(a.cluster) : rotateButton(a.cluster)])]
+      : []),
     context(
       `Scanned ${stamp(a.scannedAt)} · this alert is sent once per threshold · \`/rke2 certs ${a.cluster} ${a.node}\` for the node's details`,
     ),

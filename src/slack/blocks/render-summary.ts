@@ -30,7 +30,20 @@ export function summaryText(r: ClusterReport): string {
   const when =
     sl && (sl.daysLeft < 0 ? `expired ${plural(-sl.daysLeft, "day")} ago` : plural(sl.daysLeft, "day"));
   const soonest = sl ? ` · soonest leaf expiry: ${when} (\`${sl.node}\`, ${isoDate(sl.notAfter)})` : "";
-  return `${reportEmoji(r)} *${r.cluster}*: ${countsLine(r)}\n${scanned} · ${plural(t.certificates, "certificate")} (${t.leaves} leaf, ${t.cas} CA)${soonest}`;
+  const split = `${plural(t.leaves, "leaf certificate")}, ${plural(t.cas, "CA")}`;
+  const ca = caExpiryLine(r);
+  return `${reportEmoji(r)} *${r.cluster}*: ${countsLine(r)}\n${scanned} · ${split}${soonest}${ca ? `\n${ca}` : ""}`;
+}
+
+/** The soonest CA not-after: no restart or rotate renews CAs, so the header keeps it in view. */
+export function caExpiryLine(r: ClusterReport): string | undefined {
+  const ca = r.caHorizon?.[0];
+  if (!ca) return undefined;
+  const when =
+    ca.daysLeft < 0 ? `expired ${plural(-ca.daysLeft, "day")} ago` : `in ${plural(ca.daysLeft, "day")}`;
+  const icon = ca.daysLeft < 365 ? ":warning: " : "";
+  const hint = ca.daysLeft < 365 ? " · restarts do not renew CAs: plan `rke2 certificate rotate-ca`" : "";
+  return `${icon}CA expiry: ${isoDate(ca.notAfter)}, ${when} (\`${esc(ca.subjectCN)}\` on \`${ca.node}\`)${hint}`;
 }
 
 export const healthyLine = (r: ClusterReport, renewalWindowDays?: number): string | undefined => {
