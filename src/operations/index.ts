@@ -17,6 +17,7 @@ import type { OperationDefinition } from "./engine/definition.js";
 import { runSegment, type EngineDeps } from "./engine/engine.js";
 import type { EngineHooks } from "./engine/ports.js";
 import type { OperationKind, OperationsApi } from "./operations-api.js";
+import { renewDefinition } from "./renew/renew-definition.js";
 import { rotationDefinition } from "./rotation/rotation-definition.js";
 import { upgradeDefinition } from "./upgrade/upgrade-definition.js";
 import { expireOperation } from "./service/decide-operation.js";
@@ -55,7 +56,7 @@ export interface OperationsDeps {
   hooks?: EngineHooks;
   /** Slack user groups named in approvers/requesters/readers; default: none resolvable (groups grant nothing). */
   groups?: GroupDirectory;
-  /** Operation definitions; default: rotation and upgrade. */
+  /** Operation definitions; default: rotation, upgrade and renewal by restart. */
   definitions?: OperationDefinition[];
 }
 
@@ -66,7 +67,7 @@ export function createOperations(deps: OperationsDeps): Operations {
   const prefix = deps.prefix ?? "rke2-chatops";
   const q = deps.queueOptions ?? {};
   const definitions = new Map<OperationKind, OperationDefinition>(
-    (deps.definitions ?? [rotationDefinition, upgradeDefinition]).map((d) => [d.kind, d]),
+    (deps.definitions ?? [rotationDefinition, upgradeDefinition, renewDefinition]).map((d) => [d.kind, d]),
   );
   const log = deps.logger.child({ component: "operations" });
   const ledger = createRedisLedger(deps.redis, {
@@ -97,7 +98,7 @@ export function createOperations(deps: OperationsDeps): Operations {
     access,
     preflightLockTtlMs: (q.preflightLockTtlSeconds ?? 600) * 1000,
     commandTimeoutMs,
-    newOpId: randomOpId,
+    newOpId: (kind) => randomOpId(definitions.get(kind)?.idPrefix ?? kind.slice(0, 3)),
   };
   let draining = false;
   const engine: EngineDeps = {

@@ -1,6 +1,7 @@
 import type { CommandRequester } from "./requester.js";
 
-export type OperationKind = "rotate" | "upgrade";
+/** A registered definition's kind ("rotate", "upgrade", "renew", …): the engine knows no list of them. */
+export type OperationKind = string;
 export type DecisionAction = "approve" | "reject" | "retry" | "abort";
 
 /** What the Slack layer gets back; rendered by slack/, never thrown. */

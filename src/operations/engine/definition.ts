@@ -16,6 +16,8 @@ import type { NodeLedger, OpRecord, PlanText, PlannedPhase, StepRecord } from ".
  */
 export interface OperationDefinition {
   kind: OperationKind;
+  /** Operation ids start with this (`rot-k3x9a2mf`); default: the kind's first three letters. */
+  idPrefix?: string;
   title: string;
   /** Validate the words after `/rke2 <kind> <cluster>`. Pure. */
   parseArgs(args: string[]): { ok: true; params: Record<string, unknown> } | { ok: false; message: string };

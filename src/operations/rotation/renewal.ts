@@ -8,6 +8,8 @@ export interface LeafFact {
   subject: string;
   serial: string;
   fingerprint256: string;
+  /** SHA-256 of the public key (SPKI): a restart renewal keeps it, a rotation replaces it. */
+  publicKeySha256?: string;
   /** Absent in facts recorded before issue 14: "not known", never "valid". */
   notBefore?: string;
   notAfter: string;
@@ -26,6 +28,7 @@ export function leafFacts(certs: readonly CertRecord[]): LeafFact[] {
       subject: c.facts!.subjectCN,
       serial: c.facts!.serial,
       fingerprint256: c.facts!.fingerprint256,
+      publicKeySha256: c.facts!.publicKeySha256,
       notBefore: c.facts!.notBefore,
       notAfter: c.facts!.notAfter,
     }));

@@ -32,10 +32,10 @@ export interface ServiceDeps {
 export const randomToken = (): string => randomBytes(16).toString("base64url");
 
 /** `rot-k3x9a2mf`: short enough to type in `/rke2 cancel`, random enough not to collide. */
-export function randomOpId(kind: OperationKind): string {
+export function randomOpId(prefix: string): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   const tail = [...randomBytes(8)].map((b) => alphabet[b % alphabet.length]).join("");
-  return `${kind === "rotate" ? "rot" : "upg"}-${tail}`;
+  return `${prefix}-${tail}`;
 }
 
 export const auditOf = (

@@ -7,6 +7,7 @@ export type Rke2Command =
   | { kind: "help" }
   | { kind: "certs"; cluster?: string; node?: string }
   | { kind: "rotate"; cluster: string }
+  | { kind: "renew"; cluster: string }
   | { kind: "upgrade"; cluster: string; target: string }
   | { kind: "upgrade-plan"; cluster: string; target: string }
   | { kind: "status"; cluster?: string }
@@ -29,6 +30,7 @@ const operationId = z.string().regex(/^[a-z0-9-]{4,64}$/, "expected an operation
 const argSchemas = {
   certs: z.union([z.tuple([]), z.tuple([cluster]), z.tuple([cluster, node])]),
   rotate: z.tuple([cluster]),
+  renew: z.tuple([cluster]),
   upgrade: z.tuple([cluster, target]),
   "upgrade-plan": z.tuple([cluster, target]),
   status: z.union([z.tuple([]), z.tuple([cluster])]),
@@ -81,7 +83,8 @@ function toCommand(name: ArgCommand, a: string[]): Rke2Command {
     case "certs":
       return { kind: "certs", ...(first ? { cluster: first } : {}), ...(second ? { node: second } : {}) };
     case "rotate":
-      return { kind: "rotate", cluster: first };
+    case "renew":
+      return { kind: name, cluster: first };
     case "upgrade":
     case "upgrade-plan":
       return { kind: name, cluster: first, target: second };

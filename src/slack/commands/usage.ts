@@ -3,6 +3,7 @@ export const SUBCOMMAND_USAGE = {
   help: "/rke2 help",
   certs: "/rke2 certs [cluster] [node]",
   rotate: "/rke2 rotate <cluster>",
+  renew: "/rke2 renew <cluster>",
   upgrade: "/rke2 upgrade <cluster> <version|channel>",
   "upgrade-plan": "/rke2 upgrade-plan <cluster> <version|channel>",
   status: "/rke2 status [cluster]",
@@ -17,6 +18,8 @@ export const SUBCOMMAND_SUMMARY: Record<SubcommandName, string> = {
   help: "this list",
   certs: "scan certificates and show them worst first (all clusters, one cluster, or one node)",
   rotate: "request an approved, phased certificate rotation of a cluster",
+  renew:
+    "renew the certificates inside the renewal window by an approved rolling restart (keys kept, nothing rotated)",
   upgrade: "request an approved, phased RKE2 upgrade to a version (v1.30.4+rke2r1) or channel (stable)",
   "upgrade-plan": "System Upgrade Controller plans for a target, as a file",
   status: "the running operation and recent audit records",

@@ -75,7 +75,8 @@ async function run(
     case "audit":
       return auditAnswer(deps, cmd.target, by);
     case "rotate":
-      return outcomeMessage(await deps.ops.request("rotate", cmd.cluster, [], by));
+    case "renew":
+      return outcomeMessage(await deps.ops.request(cmd.kind, cmd.cluster, [], by));
     case "upgrade":
       return outcomeMessage(await deps.ops.request("upgrade", cmd.cluster, [cmd.target], by));
     case "status":
@@ -119,6 +120,8 @@ function workingOn(cmd: LaterCommand): string {
       return `Collecting the audit records of ${cmd.target}…`;
     case "rotate":
       return `Preparing a certificate rotation plan for ${cmd.cluster} (preflight checks first)…`;
+    case "renew":
+      return `Preparing a renewal-by-restart plan for ${cmd.cluster} (preflight checks first)…`;
     case "upgrade":
       return `Preparing an upgrade plan for ${cmd.cluster} to ${cmd.target} (preflight checks first)…`;
     case "upgrade-plan":
