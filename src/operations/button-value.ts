@@ -13,6 +13,12 @@ export const operationButtonValue = z.strictObject({
 });
 export type OperationButtonValue = z.infer<typeof operationButtonValue>;
 
-/** The "Rotate certificates" button on alerts and explain answers: action_id `rotate-request`. */
-export const ROTATE_REQUEST_ACTION = "rotate-request";
+/**
+ * Buttons that request an operation ("Rotate certificates", "Renew by restart"): action_id
+ * `<kind>-request`, value `{cluster}`; the router sends any of them to ops.request(kind).
+ */
+export const REQUEST_ACTION_PATTERN = new RegExp(`^(?!(?:${OPERATION_ACTIONS.join("|")})-)([a-z]+)-request$`);
+export const requestAction = (kind: string): string => `${kind}-request`;
+export const ROTATE_REQUEST_ACTION = requestAction("rotate");
+export const RENEW_REQUEST_ACTION = requestAction("renew");
 export const rotateRequestValue = z.strictObject({ cluster: z.string().regex(/^[a-z0-9-]{1,63}$/) });

@@ -1,4 +1,5 @@
-import { ROTATE_REQUEST_ACTION } from "../../operations/button-value.js";
+import { RENEW_REQUEST_ACTION, ROTATE_REQUEST_ACTION } from "../../operations/button-value.js";
+import type { CertRecord } from "../../certs/cert-types.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
 import type { CertCrossing } from "../alerts/plan-alerts.js";
 import {
@@ -24,6 +25,15 @@ export const rotateButton = (cluster: string): Block =>
     value: JSON.stringify({ cluster }),
     style: "primary",
   });
+
+/** `/rke2 renew`: a rolling restart renews the leaves inside RKE2's window (keys kept). */
+export const renewButton = (cluster: string): Block =>
+  button({ text: "Renew by restart", actionId: RENEW_REQUEST_ACTION, value: JSON.stringify({ cluster }) });
+
+const RENEWED_BY_RESTART = new Set<CertRecord["status"]>(["renewal-window", "critical", "expired"]);
+/** A leaf a restart renews (CAs never are). */
+export const renewableByRestart = (c: CertRecord): boolean =>
+  !c.facts?.isCA && RENEWED_BY_RESTART.has(c.status);
 
 const thresholdWords = (c: CertCrossing): string =>
   c.threshold === "expired" ? "has *expired*" : `is below the *${c.threshold}-day* alert threshold`;
@@ -55,7 +65,16 @@ export function renderCertAlert(a: {
   const tail: Block[] = [
     // A leaf rotation does not renew a CA: CA-only alerts carry no rotate button.
     ...(a.darkApi || a.crossings.some((c) => !c.cert.facts?.isCA)
-      ? [actions([a.darkApi ? emergencyRotateButton(a.cluster) : rotateButton(a.cluster)])]
+      ? [
+          actions(
+            a.darkApi
+              ? [emergencyRotateButton(a.cluster)]
+              : [
+                  rotateButton(a.cluster),
+                  ...(a.crossings.some((c) => renewableByRestart(c.cert)) ? [renewButton(a.cluster)] : []),
+                ],
+          ),
+        ]
       : []),
     context(
       `Scanned ${stamp(a.scannedAt)} · this alert is sent once per threshold · \`/rke2 certs ${a.cluster} ${a.node}\` for the node's details`,

@@ -3,7 +3,8 @@ import type { ChatMessage } from "../../shared/chat-port.js";
 import type { EventsRead } from "../../rke2/expiry-events.js";
 import { LIMITS } from "./limits.js";
 import { eventsDetailBlocks, eventsSummaryLine } from "./render-expiry-events.js";
-import { context, fitBlocks, header, packLines, section, type Block } from "./block-kit.js";
+import { renewableByRestart, renewButton } from "./render-alert.js";
+import { actions, context, fitBlocks, header, packLines, section, type Block } from "./block-kit.js";
 import { plural, stamp } from "./format-cert.js";
 import { darkApiBlocks } from "./render-dark-api.js";
 import {
@@ -52,6 +53,7 @@ export function renderDailyReport(
   if (healthy) body.push(section(healthy));
   if (opts.events) body.push(section(eventsSummaryLine(opts.events)));
   const tail = [
+    ...(!r.darkApi && r.problems.some(renewableByRestart) ? [actions([renewButton(r.cluster)])] : []),
     context(
       `Scanned ${stamp(r.scannedAt)} · per-node details in the thread · \`/rke2 certs ${r.cluster}\` to scan again`,
     ),

@@ -1,7 +1,7 @@
 import {
   OPERATION_ACTIONS,
   operationButtonValue,
-  ROTATE_REQUEST_ACTION,
+  REQUEST_ACTION_PATTERN,
   rotateRequestValue,
   type OperationAction,
 } from "../../operations/button-value.js";
@@ -25,7 +25,7 @@ export interface ButtonClick {
 export const OPERATION_ACTION_PATTERN = new RegExp(`^(${OPERATION_ACTIONS.join("|")})(?:$|[-_:.])`);
 
 /**
- * Operation buttons → ops.decide / ops.cancel; the alert's "Rotate certificates" → ops.request.
+ * Operation buttons → ops.decide / ops.cancel; "Rotate certificates", "Renew by restart" → ops.request.
  * The engine updates its own messages; refusals (and rotation requests) go to the clicker only.
  */
 export async function handleButton(deps: ListenerDeps, click: ButtonClick): Promise<void> {
@@ -43,16 +43,18 @@ export async function handleButton(deps: ListenerDeps, click: ButtonClick): Prom
     return tell(deps, click, failureMessage("handling that click"));
   }
   log.info({ ok: outcome.ok, operation: outcome.operationId }, "button handled");
-  if (!outcome.ok || click.actionId === ROTATE_REQUEST_ACTION)
+  if (!outcome.ok || REQUEST_ACTION_PATTERN.test(click.actionId))
     await tell(deps, click, outcomeMessage(outcome));
 }
 
 async function dispatch(deps: ListenerDeps, click: ButtonClick, by: CommandRequester): Promise<Outcome> {
   const json = safeJson(click.value);
-  if (click.actionId === ROTATE_REQUEST_ACTION) {
+  const kind = REQUEST_ACTION_PATTERN.exec(click.actionId)?.[1];
+  if (kind) {
     const v = rotateRequestValue.safeParse(json);
-    if (!v.success) return { ok: false, message: "This button is malformed; use `/rke2 rotate <cluster>`." };
-    return deps.ops.request("rotate", v.data.cluster, [], by);
+    if (!v.success)
+      return { ok: false, message: `This button is malformed; use \`/rke2 ${kind} <cluster>\`.` };
+    return deps.ops.request(kind, v.data.cluster, [], by);
   }
   const verb = OPERATION_ACTION_PATTERN.exec(click.actionId)?.[1] as OperationAction | undefined;
   const v = operationButtonValue.safeParse(json);

@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction, SlashCommand } from "@slack/bolt";
-import { ROTATE_REQUEST_ACTION } from "../../operations/button-value.js";
+import { REQUEST_ACTION_PATTERN } from "../../operations/button-value.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
 import type { ListenerDeps } from "./command-deps.js";
 import { handleButton, OPERATION_ACTION_PATTERN } from "./handle-button.js";
@@ -54,5 +54,5 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     });
   };
   app.action<BlockAction<ButtonAction>>(OPERATION_ACTION_PATTERN, onButton);
-  app.action<BlockAction<ButtonAction>>(ROTATE_REQUEST_ACTION, onButton);
+  app.action<BlockAction<ButtonAction>>(REQUEST_ACTION_PATTERN, onButton);
 }
