@@ -8,6 +8,7 @@ import { awaitRenewalStep, restartAgentStep, verifyAgentStep } from "./agent-ste
 import { snapshotStep, tlsBackupStep } from "./backup-steps.js";
 import { emergencyPlanText } from "./emergency-plan.js";
 import { assessDarkApi } from "./emergency-preflight.js";
+import { kubeconfigCopiesStep } from "./kubeconfig-step.js";
 import { recordBeforeStep } from "./leaf-steps.js";
 import { leafFacts } from "./renewal.js";
 import { agentReport, backupReport, rotationCompletion, serverRollReport } from "./rotation-reports.js";
@@ -106,6 +107,7 @@ export const rotationDefinition: OperationDefinition = {
         start: startStep,
         "wait-ready": waitReadyStep,
         "verify-certs": verifyCertsStep,
+        "kubeconfig-copies": kubeconfigCopiesStep,
         "final-health": finalHealthStep,
       },
       recover: async (ctx, led) =>

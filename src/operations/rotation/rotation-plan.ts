@@ -5,7 +5,15 @@ import { snapshotName } from "./backup-steps.js";
 import { daysBetween, type LeafFact } from "./renewal.js";
 
 export const PHASE = { backup: "backup", servers: "server-roll", agents: "agents" } as const;
-export const SERVER_ROLL_STEPS = ["record-before", "stop", "rotate", "start", "wait-ready", "verify-certs"];
+export const SERVER_ROLL_STEPS = [
+  "record-before",
+  "stop",
+  "rotate",
+  "start",
+  "wait-ready",
+  "verify-certs",
+  "kubeconfig-copies",
+];
 export const AGENT_STEPS = ["await-renewal", "restart", "verify"];
 
 /**

@@ -3,6 +3,8 @@ import type { CompletionText } from "../engine/definition.js";
 import { stepKey, type NodeLedger, type OpRecord } from "../engine/records.js";
 import type { SizedFile } from "./backup-steps.js";
 import { F, type JudgedRecord } from "./leaf-steps.js";
+import { STALE_KUBECONFIGS } from "./kubeconfig-step.js";
+import { keyChangeNotes, keyChanges, newKeysCell } from "./key-change.js";
 import { humanSize } from "./remote-output.js";
 import { compareLeaves, earliest, type LeafFact } from "./renewal.js";
 import { PHASE } from "./rotation-plan.js";
@@ -73,24 +75,57 @@ export function rotationCompletion(op: OpRecord, nodes: ReadonlyMap<string, Node
     .filter(
       (i, idx, all) => all.findIndex((j) => j.node === i.node) === idx && !i.steps.includes("final-health"),
     );
-  const rows = cluster.map((i) => {
+  const perNode = cluster.map((i) => {
     const f = nodes.get(i.node)?.facts ?? {};
     const before = (f[F.before] as LeafFact[] | undefined) ?? [];
     const after = (f[F.after] as LeafFact[] | undefined) ?? [];
-    return [
-      i.node,
-      i.role,
-      String(before.length),
-      day(earliest(before)?.notAfter),
-      day(earliest(after)?.notAfter),
-      resultOf(f, before, after),
-    ];
+    return { i, f, before, after, changes: keyChanges(before, after) };
   });
+  const rows = perNode.map(({ i, f, before, after, changes }) => [
+    i.node,
+    i.role,
+    String(before.length),
+    day(earliest(before)?.notAfter),
+    day(earliest(after)?.notAfter),
+    newKeysCell(changes),
+    resultOf(f, before, after),
+  ]);
   return {
     table: {
-      headers: ["node", "role", "leaves", "earliest expiry before", "earliest expiry after", "result"],
+      headers: [
+        "node",
+        "role",
+        "leaves",
+        "earliest expiry before",
+        "earliest expiry after",
+        "new keys",
+        "result",
+      ],
       rows,
     },
-    notes: ["Every node Ready and /readyz ok on every server.", KUBECONFIG_REMINDER],
+    notes: [
+      "Every node Ready and /readyz ok on every server.",
+      ...keyChangeNotes(perNode.map(({ i, changes }) => ({ node: i.node, changes }))),
+      ...staleKubeconfigNotes(op.cluster, perNode),
+    ],
   };
+}
+
+/** Copies of rke2.yaml the kubeconfig-copies step found still holding the old client certificate. */
+function staleKubeconfigNotes(
+  cluster: string,
+  perNode: ReadonlyArray<{ i: { node: string }; f: Readonly<Record<string, unknown>> }>,
+): string[] {
+  const found = perNode.flatMap(({ i, f }) =>
+    ((f[STALE_KUBECONFIGS] as string[] | undefined) ?? []).map(
+      (p) => `• *${escapeMrkdwn(i.node)}* ${inlineCode(p)}`,
+    ),
+  );
+  if (!perNode.some(({ f }) => Array.isArray(f[STALE_KUBECONFIGS]))) return [KUBECONFIG_REMINDER];
+  if (found.length === 0) return ["No stale `~/.kube/config` copy of `rke2.yaml` on the servers."];
+  return [
+    `:warning: ${found.length === 1 ? "This kubeconfig copy holds" : `These ${found.length} kubeconfig copies hold`} the old client certificate (\`kubectl\` there fails with x509 errors):`,
+    ...found,
+    `An approver can refresh them from \`rke2.yaml\`, keeping each copy's \`server:\`: \`/rke2 refresh-kubeconfigs ${cluster}\`.`,
+  ];
 }
