@@ -7,6 +7,7 @@ import { recordBeforeStep } from "../rotation/leaf-steps.js";
 import { leafFacts } from "../rotation/renewal.js";
 import { waitReadyStep } from "../rotation/server-steps.js";
 import { cordonStep, drainStep, uncordonStep } from "../upgrade/agent-steps.js";
+import { cordonedNodes, leaveServing } from "../upgrade/upgrade-recovery.js";
 import { planRenewPhases, RENEW_PHASE, renewPlanText, type DueLeaf } from "./renew-plan.js";
 import { agentReport, renewCompletion, serverReport, snapshotReport } from "./renew-reports.js";
 import { verifyRenewedStep } from "./renew-verify.js";
@@ -79,6 +80,8 @@ export const renewDefinition: OperationDefinition = {
         "verify-renewed": verifyRenewedStep,
         "final-health": finalHealthStep,
       },
+      // After a failed step: the node's service started again if the restart left it stopped.
+      recover: leaveServing,
       report: serverReport,
     },
     {
@@ -93,6 +96,8 @@ export const renewDefinition: OperationDefinition = {
         uncordon: uncordonStep,
         "final-health": finalHealthStep,
       },
+      recover: leaveServing,
+      afterHalt: cordonedNodes,
       report: agentReport,
     },
   ],
