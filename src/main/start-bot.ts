@@ -15,6 +15,7 @@ import { systemClock, type Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { SlackApp } from "../slack/create-slack-app.js";
 import { createExplainCommand } from "../slack/extensions/explain-command.js";
+import { createRefreshKubeconfigsCommand } from "../slack/extensions/refresh-kubeconfigs-command.js";
 import type { CommandExtensions } from "../slack/listeners/command-deps.js";
 import { createSsh2Executor } from "../ssh/ssh2-executor.js";
 import { executorLimits } from "../config/ssh-pool-settings.js";
@@ -138,6 +139,13 @@ export async function startBot(o: BotOptions): Promise<Bot> {
               clock,
               logger,
               ...(o.fetch ? { fetch: o.fetch } : {}),
+            }),
+            "refresh-kubeconfigs": createRefreshKubeconfigsCommand({
+              inventory,
+              executor,
+              groups: slackGroups(s.client),
+              clock,
+              logger,
             }),
             ...o.extensions,
           },

@@ -14,6 +14,7 @@ export type Rke2Command =
   | { kind: "cancel"; operationId: string }
   | { kind: "audit"; target: string }
   | { kind: "explain"; text: string }
+  | { kind: "refresh-kubeconfigs"; cluster: string }
   | { kind: "invalid"; message: string; usage: string };
 
 const cluster = clusterNameSchema;
@@ -31,6 +32,7 @@ const argSchemas = {
   certs: z.union([z.tuple([]), z.tuple([cluster]), z.tuple([cluster, node])]),
   rotate: z.tuple([cluster]),
   renew: z.tuple([cluster]),
+  "refresh-kubeconfigs": z.tuple([cluster]),
   upgrade: z.tuple([cluster, target]),
   "upgrade-plan": z.tuple([cluster, target]),
   status: z.union([z.tuple([]), z.tuple([cluster])]),
@@ -84,6 +86,7 @@ function toCommand(name: ArgCommand, a: string[]): Rke2Command {
       return { kind: "certs", ...(first ? { cluster: first } : {}), ...(second ? { node: second } : {}) };
     case "rotate":
     case "renew":
+    case "refresh-kubeconfigs":
       return { kind: name, cluster: first };
     case "upgrade":
     case "upgrade-plan":

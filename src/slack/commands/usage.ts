@@ -10,6 +10,7 @@ export const SUBCOMMAND_USAGE = {
   cancel: "/rke2 cancel <operation-id>",
   audit: "/rke2 audit <cluster|operation-id>",
   explain: "/rke2 explain <pasted error text>",
+  "refresh-kubeconfigs": "/rke2 refresh-kubeconfigs <cluster>",
 } as const;
 
 export type SubcommandName = keyof typeof SUBCOMMAND_USAGE;
@@ -26,4 +27,6 @@ export const SUBCOMMAND_SUMMARY: Record<SubcommandName, string> = {
   cancel: "stop an operation before its next step",
   audit: "the audit trail of a cluster or an operation, as a JSON Lines file with a short summary",
   explain: "explain an RKE2 / Kubernetes certificate error message and how to fix it",
+  "refresh-kubeconfigs":
+    "approvers: replace stale ~/.kube/config copies on the servers from rke2.yaml, keeping their server:",
 };

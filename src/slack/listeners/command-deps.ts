@@ -8,7 +8,7 @@ import type { Logger } from "../../shared/logger.js";
 import type { Rke2Command } from "../commands/parse-command.js";
 
 /** A subcommand implemented elsewhere (explain, upgrade-plan): gets the parsed command, returns the answer. */
-export type ExtraCommandHandler<K extends "explain" | "upgrade-plan"> = (
+export type ExtraCommandHandler<K extends "explain" | "upgrade-plan" | "refresh-kubeconfigs"> = (
   cmd: Extract<Rke2Command, { kind: K }>,
   ctx: { by: CommandRequester; responseUrl: string },
 ) => Promise<ChatMessage>;
@@ -16,6 +16,7 @@ export type ExtraCommandHandler<K extends "explain" | "upgrade-plan"> = (
 export interface CommandExtensions {
   explain?: ExtraCommandHandler<"explain">;
   "upgrade-plan"?: ExtraCommandHandler<"upgrade-plan">;
+  "refresh-kubeconfigs"?: ExtraCommandHandler<"refresh-kubeconfigs">;
 }
 
 /** What the Slack listeners need; plain arguments, no Bolt types. */

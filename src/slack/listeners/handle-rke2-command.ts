@@ -91,6 +91,10 @@ async function run(
       const handler = deps.extensions?.["upgrade-plan"];
       return handler ? handler(cmd, { by, responseUrl }) : notAvailable(cmd.kind);
     }
+    case "refresh-kubeconfigs": {
+      const handler = deps.extensions?.["refresh-kubeconfigs"];
+      return handler ? handler(cmd, { by, responseUrl }) : notAvailable(cmd.kind);
+    }
   }
 }
 
@@ -132,5 +136,7 @@ function workingOn(cmd: LaterCommand): string {
       return `Cancelling ${cmd.operationId}…`;
     case "explain":
       return "Looking at that error…";
+    case "refresh-kubeconfigs":
+      return `Looking for stale kubeconfig copies on the servers of ${cmd.cluster}…`;
   }
 }
