@@ -4,6 +4,7 @@ import { planCertAlerts } from "../../src/slack/alerts/plan-alerts.js";
 import { checkMessageLimits } from "../../src/slack/blocks/limits.js";
 import { renderCertAlert } from "../../src/slack/blocks/render-alert.js";
 import { renderDailyReport } from "../../src/slack/blocks/render-daily-report.js";
+import { parseCommand } from "../../src/slack/commands/parse-command.js";
 import { handleButton } from "../../src/slack/listeners/handle-button.js";
 import type { ListenerDeps } from "../../src/slack/listeners/command-deps.js";
 import type { ChatMessage } from "../../src/shared/chat-port.js";
@@ -65,5 +66,16 @@ describe("Renew by restart button", () => {
     // Operation verbs are never read as a request kind.
     await handleButton(deps, { actionId: "approve-request", value: "{}", userId: "U0APPROVER1" });
     expect(ops.calls).toHaveLength(1);
+  });
+});
+
+describe("/rke2 renew", () => {
+  it("parses a cluster and refuses anything else with the usage line", () => {
+    expect(parseCommand("renew prod")).toEqual({ kind: "renew", cluster: "prod" });
+    expect(parseCommand("renew")).toMatchObject({ kind: "invalid", usage: "/rke2 renew <cluster>" });
+    expect(parseCommand("renew prod now")).toMatchObject({
+      kind: "invalid",
+      message: expect.stringContaining("too many"),
+    });
   });
 });
