@@ -50,10 +50,15 @@ describe.skipIf(!avail.ok)(
         const op = await h.waitFor(id, finished);
         expect(op.status).toBe("completed");
 
-        const thread = h.chat.thread(op.message!.ts);
-        const completion = textOf(
-          thread.find((m) => textOf(m).includes("earliest expiry after"))!,
-        ).replaceAll("\\n", "\n");
+        // The op is marked completed just before its completion note is posted: wait for the note.
+        const end = Date.now() + 15_000;
+        let note = h.chat.thread(op.message!.ts).find((m) => textOf(m).includes("earliest expiry after"));
+        while (!note && Date.now() < end) {
+          await new Promise((r) => setTimeout(r, 50));
+          note = h.chat.thread(op.message!.ts).find((m) => textOf(m).includes("earliest expiry after"));
+        }
+        expect(note, "completion note").toBeDefined();
+        const completion = textOf(note!).replaceAll("\\n", "\n");
         expect(completion).toContain("new keys");
         // Rotated servers: every leaf has a new key pair.
         for (const s of ["cp-1", "cp-2"])
