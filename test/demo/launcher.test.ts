@@ -62,6 +62,7 @@ describe("demo inventory", () => {
       approvers: ["U0BOB", "U0CAROL"],
       requireDistinctApprover: true,
       expireAfterMinutes: 60,
+      approvalsRequired: { default: 1 },
     });
     expect(inv.operations).toMatchObject({ agentRenewalGraceSeconds: 2, pollIntervalSeconds: 1 });
     expect(inv.report.schedule).toBe("0 8 * * *");
