@@ -33,7 +33,8 @@ describe.skipIf(!ns.ok)("threshold alerts: once per crossing, across scans, rest
     const nodes = standardNodes(3, 2);
     nodes[0]!.certs = { overrides: { "server/tls/client-controller.crt": { notAfterDays: 20 } } };
     [sim, fake] = await Promise.all([startSimCluster({ name: "sim", nodes }), startFakeSlack()]);
-    inventory = simInventory(sim);
+    // Many scans by one user within a minute: lift the per-user scan limit.
+    inventory = { ...simInventory(sim), limits: { scansPerUserPerMinute: 1000 } };
     redis = new Redis(redisUrl);
     alertQueue = new Queue("alert", { connection: redis, prefix });
     bot = await start();
@@ -110,8 +111,9 @@ describe.skipIf(!ns.ok)("threshold alerts: once per crossing, across scans, rest
           channel: "C0PRODOPS",
           responseUrl: urls[0]!,
         }),
+        // Another scope ("all clusters"), so it is a second scan, not one joining the first.
         sendSlashCommand(target(replica.port), {
-          text: "certs sim",
+          text: "certs",
           user: "U0BOB",
           channel: "C0PRODOPS",
           responseUrl: urls[1]!,
