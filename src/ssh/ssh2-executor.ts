@@ -77,13 +77,13 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): Ssh2Executor
         // connectOnce's listener stays for the client's life; this one keeps the reason for `run`.
         client.on("error", (e: Error) => {
           conn.dropped = e;
-          log.debug({ node: node.name, err: e.message }, "ssh connection error");
+          log.debug({ node: node.name, err: e }, "ssh connection error");
         });
         pool.track(conn);
         return conn;
       } catch (err) {
         const retry = err instanceof SshError && err.retryable && attempt < attempts && !signal?.aborted;
-        log.warn({ node: node.name, attempt, err: (err as Error).message, retry }, "ssh connect failed");
+        log.warn({ node: node.name, attempt, err, retry }, "ssh connect failed");
         if (!retry) throw err;
         await clock.sleep(retryBaseMs * 2 ** (attempt - 1), signal);
       }
@@ -154,7 +154,7 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): Ssh2Executor
             } catch (err) {
               // runCommand rejects "disconnected" only when the command could not start: safe to redo.
               if (!(replaceable && err instanceof SshError && err.kind === "disconnected")) throw err;
-              log.debug({ node: node.name, err: err.message }, "pooled connection dead; reconnecting");
+              log.debug({ node: node.name, err }, "pooled connection dead; reconnecting");
               conn.client.removeListener("close", onDrop);
               conn.client.end();
               replaceable = false;

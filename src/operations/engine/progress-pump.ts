@@ -20,7 +20,7 @@ export function createProgressPump(
   const loop = async () => {
     while (dirty) {
       dirty = false;
-      await update().catch((err: Error) => log.warn({ err: err.message }, "progress update failed"));
+      await update().catch((err: Error) => log.warn({ err }, "progress update failed"));
       if (dirty && !closing) await clock.sleep(minIntervalMs, pause.signal).catch(() => undefined);
     }
     running = undefined;

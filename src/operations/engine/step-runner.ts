@@ -148,10 +148,7 @@ export async function runStep(
               )
             : [],
         );
-      d.log.warn(
-        { node: base.node.name, step: key, err: err.message },
-        "connection lost; will reconnect and re-check",
-      );
+      d.log.warn({ node: base.node.name, step: key, err }, "connection lost; will reconnect and re-check");
       await d.clock.sleep(backoff, base.signal);
       backoff = Math.min(backoff * 2, 10_000);
     }

@@ -32,7 +32,7 @@ export function keepLockAlive(o: {
         }
       } catch (err) {
         // Redis unreachable: keep trying; the commit at the end re-checks the lock atomically.
-        o.log.warn({ err: (err as Error).message }, "could not renew the cluster lock during preflight");
+        o.log.warn({ err }, "could not renew the cluster lock during preflight");
       }
     }
   })();

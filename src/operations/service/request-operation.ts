@@ -158,7 +158,7 @@ export async function requestOperation(
       const posted = await d.notifier.postMain(failed, new Map());
       await patchOp(d.ledger, id, (o) => ({ ...o, message: posted }));
     } catch (e) {
-      log.warn({ err: (e as Error).message }, "could not post the preflight failure");
+      log.warn({ err: e }, "could not post the preflight failure");
     }
     return {
       ok: false,

@@ -96,7 +96,7 @@ function reply(
 }
 
 function fail(logger: Logger, res: ServerResponse, path: string | undefined, err: unknown): void {
-  logger.error({ path, err: (err as Error)?.message ?? String(err) }, "HTTP handler failed");
+  logger.error({ path, err }, "HTTP handler failed");
   reply(res, 500, "internal error\n");
 }
 
