@@ -62,7 +62,9 @@ describe.skipIf(!avail.ok)(
         );
         expect(find(log, undefined, ROTATE)).toEqual([]);
         expect(hostLeaves(sim.nodes[0]!).get(DUE)!.serial).not.toBe(before.serial);
-        expect(textOf(h.chat.thread(done.message!.ts).at(-1))).toContain(`${id} complete`);
+        expect(textOf((await h.threadWith(done.message!.ts, `${id} complete`)).at(-1))).toContain(
+          `${id} complete`,
+        );
       },
     );
   },

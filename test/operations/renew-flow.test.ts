@@ -146,7 +146,7 @@ describe.skipIf(!avail.ok)(
         expect(uncordon[0]!.t).toBeGreaterThan(agentRestart.tEnd!);
 
         // Completion: before/after table, never key material.
-        const thread = h.chat.thread(op.message!.ts);
+        const thread = await h.threadWith(op.message!.ts, `${id} complete`);
         const all = thread.map(textOf).join("\n");
         const completion = thread.find((m) => textOf(m).includes(`${id} complete`))!;
         const table = textOf(completion).replaceAll("\\n", "\n");

@@ -138,7 +138,7 @@ describe.skipIf(!avail.ok)("rotation end to end on 3 servers + 2 agents (real ss
       ).toEqual([]);
 
       // Completion: before/after table, kubeconfig reminder, never key material.
-      const thread = h.chat.thread(op.message!.ts);
+      const thread = await h.threadWith(op.message!.ts, "earliest expiry after");
       const all = thread.map(textOf).join("\n");
       expect(all).toContain("earliest expiry after");
       expect(all).not.toMatch(/not renewed|verify failed/);

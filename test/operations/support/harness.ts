@@ -21,7 +21,7 @@ import {
   type Ssh2ExecutorOptions,
 } from "../../../src/ssh/ssh2-executor.js";
 import type { SimCluster } from "../../rig/sim-cluster.js";
-import { buttonsOf, RecordingChat } from "./recording-chat.js";
+import { buttonsOf, RecordingChat, textOf } from "./recording-chat.js";
 
 export const APPROVERS = ["UAPPROVER1", "UAPPROVER2"];
 export const REQUESTER = "UREQUESTER";
@@ -87,6 +87,11 @@ export interface Harness {
     action: "approve" | "reject" | "retry" | "abort",
     by?: string,
   ): ReturnType<Operations["decide"]>;
+  /**
+   * The thread of `ts` once a reply containing `text` is in it: the ledger says "completed" a moment
+   * before the completion note is posted (the record first, then the messages).
+   */
+  threadWith(ts: string, text: string, timeoutMs?: number): Promise<ReturnType<RecordingChat["thread"]>>;
   close(): Promise<void>;
 }
 
@@ -169,6 +174,15 @@ export async function createHarness(
           return ops.decide(btn.op, action, btn.token, { userId: by });
         if (Date.now() > end)
           throw new Error(`no ${action} button for the open gate of ${id} (status ${cur.status})`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async threadWith(ts, text, timeoutMs = 15_000) {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const thread = chat.thread(ts);
+        if (thread.some((m) => textOf(m).includes(text))) return thread;
+        if (Date.now() > end) throw new Error(`no reply containing ${JSON.stringify(text)} in thread ${ts}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

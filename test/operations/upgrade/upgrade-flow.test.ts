@@ -161,7 +161,7 @@ describe.skipIf(!avail.ok)("upgrade end to end on 3 servers + 3 agents (real ssh
       }
 
       // Final message: complete, with a before/after table; no buttons left.
-      const thread = h.chat.thread(op.message!.ts).map(textOf).join("\n");
+      const thread = (await h.threadWith(op.message!.ts, "is complete")).map(textOf).join("\n");
       expect(thread).toMatch(
         new RegExp(`upgrade of ${sim.name} to ${TO.replace(/[.+]/g, "\\$&")} is complete`),
       );
