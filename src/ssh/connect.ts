@@ -61,6 +61,20 @@ export async function connectOnce(node: NodeSpec, opts: ConnectOptions): Promise
       settled = true;
       resolve(client);
     });
+    // The server side can vanish mid-handshake (sshd killed, connection reset) with a close and
+    // no error: without this the attempt would wait forever.
+    client.once("close", () => {
+      if (settled) return;
+      settled = true;
+      reject(
+        new SshError(
+          "unreachable",
+          node.name,
+          `SSH handshake with ${node.name} (${ssh.host}:${ssh.port}) ended: the connection closed before it completed`,
+          true,
+        ),
+      );
+    });
     try {
       client.connect(config);
     } catch (err) {
