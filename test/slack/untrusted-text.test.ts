@@ -129,7 +129,15 @@ describe.skipIf(!ns.ok)(
         );
         // …and the note says who may end the operation.
         expect(note).toContain("*Abort* ends the operation (approvers or the requester)");
-        const main = JSON.stringify(opMessage(id!)!.history.at(-1));
+        // The main message is updated just after the thread note: wait for it instead of racing it.
+        const main = await waitFor(
+          () => {
+            const last = JSON.stringify(opMessage(id!)!.history.at(-1));
+            return last.includes("Abort ends the operation") ? last : undefined;
+          },
+          30_000,
+          "the halted main message",
+        );
         expect(main).toContain("Abort ends the operation (approvers or the requester)");
 
         const all = everything();
