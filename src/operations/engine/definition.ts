@@ -19,6 +19,11 @@ export interface OperationDefinition {
   /** Operation ids start with this (`rot-k3x9a2mf`); default: the kind's first three letters. */
   idPrefix?: string;
   title: string;
+  /**
+   * This definition is another way to run the command `kind` (SUC upgrades for `upgrade`, Rancher
+   * rotation for `rotate`): a request for `kind` runs this one when applies() says so. Pure.
+   */
+  variantOf?: { kind: OperationKind; applies(cluster: ClusterSpec, args: readonly string[]): boolean };
   /** Validate the words after `/rke2 <kind> <cluster>`. Pure. */
   parseArgs(args: string[]): { ok: true; params: Record<string, unknown> } | { ok: false; message: string };
   /** Read-only checks before anything is posted for approval. */

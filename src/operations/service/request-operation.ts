@@ -2,7 +2,8 @@ import { mentionOf } from "../../access/cluster-policy.js";
 import { findCluster } from "../../config/inventory.js";
 import type { Outcome, OperationKind } from "../operations-api.js";
 import type { CommandRequester } from "../requester.js";
-import type { PreflightResult } from "../engine/definition.js";
+import type { OperationDefinition, PreflightResult } from "../engine/definition.js";
+import type { ClusterSpec } from "../../config/inventory.js";
 import { stepKey, type NodeLedger, type OpRecord, type PlannedPhase } from "../engine/records.js";
 import { ClusterLockLostError } from "../engine/ports.js";
 import { createRemoteAccess } from "../engine/remote-access.js";
@@ -29,19 +30,20 @@ function plannedNodes(phases: PlannedPhase[], at: string): NodeLedger[] {
  */
 export async function requestOperation(
   d: ServiceDeps,
-  kind: OperationKind,
+  requested: OperationKind,
   clusterName: string,
   args: string[],
   by: CommandRequester,
 ): Promise<Outcome> {
-  const def = d.definitions.get(kind);
-  if (!def) return { ok: false, message: `\`${kind}\` is not available yet.` };
   const cluster = findCluster(d.inventory, clusterName);
   if (!cluster)
     return {
       ok: false,
       message: `Unknown cluster \`${clusterName}\`. Known: ${d.inventory.clusters.map((c) => c.name).join(", ")}.`,
     };
+  const def = pickDefinition(d.definitions, requested, cluster, args);
+  if (!def) return { ok: false, message: `\`${requested}\` is not available yet.` };
+  const kind = def.kind;
   const parsed = def.parseArgs(args);
   if (!parsed.ok) return { ok: false, message: parsed.message };
   // Who may ask, and where: refused before anything is locked, connected to or run.
@@ -238,3 +240,15 @@ function lockLostProblem(cluster: string, holder: string | undefined): string {
 }
 
 const approvalsText = (n: number) => (n === 1 ? "an approval" : `${n} approvals`);
+
+/** The definition a request for `kind` runs on this cluster: a variant that applies, else `kind` itself. */
+export function pickDefinition(
+  definitions: ReadonlyMap<OperationKind, OperationDefinition>,
+  kind: OperationKind,
+  cluster: ClusterSpec,
+  args: readonly string[],
+): OperationDefinition | undefined {
+  for (const def of definitions.values())
+    if (def.variantOf?.kind === kind && def.variantOf.applies(cluster, args)) return def;
+  return definitions.get(kind);
+}

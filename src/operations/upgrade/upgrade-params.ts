@@ -31,7 +31,14 @@ export interface UpgradeParams {
 export function parseUpgradeArgs(
   args: string[],
 ): { ok: true; params: Record<string, unknown> } | { ok: false; message: string } {
-  if (args.length !== 1) return { ok: false, message: UPGRADE_USAGE };
+  // A trailing "ssh" names this (default) method; "suc" reaches here only when no SUC variant applies.
+  if (args[1] === "suc")
+    return {
+      ok: false,
+      message: "Upgrades through the System Upgrade Controller are not available in this build.",
+    };
+  if (args.length !== 1 && !(args.length === 2 && args[1] === "ssh"))
+    return { ok: false, message: UPGRADE_USAGE };
   const requested = args[0]!;
   if (!TARGET_RE.test(requested))
     return {

@@ -8,7 +8,7 @@ export type Rke2Command =
   | { kind: "certs"; cluster?: string; node?: string }
   | { kind: "rotate"; cluster: string }
   | { kind: "renew"; cluster: string }
-  | { kind: "upgrade"; cluster: string; target: string }
+  | { kind: "upgrade"; cluster: string; target: string; method?: "ssh" | "suc" }
   | { kind: "upgrade-plan"; cluster: string; target: string }
   | { kind: "status"; cluster?: string }
   | { kind: "cancel"; operationId: string }
@@ -33,7 +33,7 @@ const argSchemas = {
   rotate: z.tuple([cluster]),
   renew: z.tuple([cluster]),
   "refresh-kubeconfigs": z.tuple([cluster]),
-  upgrade: z.tuple([cluster, target]),
+  upgrade: z.union([z.tuple([cluster, target]), z.tuple([cluster, target, z.enum(["ssh", "suc"])])]),
   "upgrade-plan": z.tuple([cluster, target]),
   status: z.union([z.tuple([]), z.tuple([cluster])]),
   cancel: z.tuple([operationId]),
@@ -80,7 +80,7 @@ type ArgCommand = keyof typeof argSchemas;
 const isArgCommand = (name: string): name is ArgCommand => Object.hasOwn(argSchemas, name);
 
 function toCommand(name: ArgCommand, a: string[]): Rke2Command {
-  const [first, second] = a as [string, string];
+  const [first, second, third] = a as [string, string, string | undefined];
   switch (name) {
     case "certs":
       return { kind: "certs", ...(first ? { cluster: first } : {}), ...(second ? { node: second } : {}) };
@@ -89,6 +89,12 @@ function toCommand(name: ArgCommand, a: string[]): Rke2Command {
     case "refresh-kubeconfigs":
       return { kind: name, cluster: first };
     case "upgrade":
+      return {
+        kind: name,
+        cluster: first,
+        target: second,
+        ...(third ? { method: third as "ssh" | "suc" } : {}),
+      };
     case "upgrade-plan":
       return { kind: name, cluster: first, target: second };
     case "status":

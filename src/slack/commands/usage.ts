@@ -4,7 +4,7 @@ export const SUBCOMMAND_USAGE = {
   certs: "/rke2 certs [cluster] [node]",
   rotate: "/rke2 rotate <cluster>",
   renew: "/rke2 renew <cluster>",
-  upgrade: "/rke2 upgrade <cluster> <version|channel>",
+  upgrade: "/rke2 upgrade <cluster> <version|channel> [ssh|suc]",
   "upgrade-plan": "/rke2 upgrade-plan <cluster> <version|channel>",
   status: "/rke2 status [cluster]",
   cancel: "/rke2 cancel <operation-id>",

@@ -78,7 +78,9 @@ async function run(
     case "renew":
       return outcomeMessage(await deps.ops.request(cmd.kind, cmd.cluster, [], by));
     case "upgrade":
-      return outcomeMessage(await deps.ops.request("upgrade", cmd.cluster, [cmd.target], by));
+      return outcomeMessage(
+        await deps.ops.request("upgrade", cmd.cluster, [cmd.target, ...(cmd.method ? [cmd.method] : [])], by),
+      );
     case "status":
       return outcomeMessage(await deps.ops.status(cmd.cluster));
     case "cancel":
