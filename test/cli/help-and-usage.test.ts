@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 
@@ -81,5 +83,26 @@ describe("rke2-chatops help, version and usage", () => {
     expect(run("--version").stdout.trim()).toBe(version);
     const none = run();
     expect([none.status, none.stdout, none.stderr.startsWith("Usage:")]).toEqual([64, "", true]);
+  });
+
+  it("the build's one-file bundle (what the launcher starts) is a complete CLI on its own", () => {
+    // Copied away from dist/ and node_modules: only the lazily loaded @peculiar/x509 may be missing.
+    const dir = mkdtempSync(join(tmpdir(), "rke2-cli-bundle-"));
+    // The CLI reads its version from ../../package.json relative to itself, as in dist/cli/.
+    mkdirSync(join(dir, "dist", "cli"), { recursive: true });
+    const copy = join(dir, "dist", "cli", "rke2-chatops.mjs");
+    copyFileSync("dist/cli/rke2-chatops.bundle.mjs", copy);
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module", version: "9.9.9-bundle" }));
+    const runner = join(dir, "run.mjs");
+    writeFileSync(
+      runner,
+      'const { main } = await import("./dist/cli/rke2-chatops.mjs");\nawait main(process.argv.slice(2));\n',
+    );
+    const run = (...a: string[]) => spawnSync("node", [runner, ...a], { encoding: "utf8", cwd: dir });
+    const check = run("check-config", "--config", "/nonexistent/rke2-chatops.yaml");
+    expect([check.status, check.stderr.includes("/nonexistent/rke2-chatops.yaml")]).toEqual([78, true]);
+    const none = run();
+    expect([none.status, none.stderr.startsWith("Usage:")]).toEqual([64, true]);
+    expect(run("--version").stdout.trim()).toBe("9.9.9-bundle");
   });
 });
