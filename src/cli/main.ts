@@ -9,7 +9,6 @@ import { systemClock } from "../shared/clock.js";
 import { createLogger } from "../shared/logger.js";
 import { EXIT_INTERNAL, installFailurePolicy } from "../main/failure-policy.js";
 import { createSsh2Executor } from "../ssh/ssh2-executor.js";
-import { runAudit } from "./audit-command.js";
 import { checkConfig } from "./check-config.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { formatCertsJson } from "./format-json.js";
@@ -89,6 +88,8 @@ export async function runCli(
     .option("--config <file>", "inventory file (default $RKE2_CHATOPS_CONFIG or ./rke2-chatops.yaml)")
     .action(async (target: string, opts: { config?: string }) => {
       const r = inventoryOrExit(opts.config ?? env.configPath, io);
+      // Loaded on use: `certs` (the hot path) never pays for ioredis.
+      const { runAudit } = await import("./audit-command.js");
       code = r.inventory ? await runAudit(target, r.inventory, env, io) : r.code;
     });
   for (const c of [program, ...program.commands])
