@@ -1,5 +1,5 @@
-import { RENEW_REQUEST_ACTION, ROTATE_REQUEST_ACTION } from "../../operations/button-value.js";
 import type { Button } from "@slack/types";
+import { RENEW_REQUEST_ACTION, ROTATE_REQUEST_ACTION } from "../../operations/button-value.js";
 import type { CertRecord } from "../../certs/cert-types.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
 import type { CertCrossing } from "../alerts/plan-alerts.js";
