@@ -9,6 +9,7 @@ import { buildOperationView } from "../../src/operations/view/operation-view.js"
 import type { ChatMessage } from "../../src/shared/chat-port.js";
 import { checkMessageLimits } from "../../src/slack/blocks/limits.js";
 import { renderOperationMessage } from "../../src/slack/blocks/operation/render-operation-message.js";
+import { renderThreadNote } from "../../src/slack/blocks/operation/render-thread-note.js";
 import { syntheticScan } from "../slack/helpers/synthetic-scan.js";
 
 // Fixed inputs: every date, id and token is written here, so the snapshots never drift.
@@ -111,6 +112,38 @@ const rollDone = {
   "prod-server-2/stop": "done",
 } as const;
 
+const halted = op({
+  status: "halted",
+  ...serverRoll,
+  gate: {
+    kind: "failure",
+    token: "tok_failure1",
+    phase: 1,
+    openedAt: at(30),
+    expiresAt: at(270),
+    approvers: ["U0APPROVER1", "U0APPROVER2"],
+  },
+  failure: {
+    phase: 1,
+    node: "prod-server-2",
+    step: "rotate",
+    message: "`rke2 certificate rotate` exited 1",
+    command: "rke2 certificate rotate",
+    exitCode: 1,
+    stderr: 'level=fatal msg="open /var/lib/rancher/rke2/server/tls: permission denied"',
+    backupDir: "/var/lib/rancher/rke2/server/tls-1795420800",
+    recovery: ["started rke2-server again"],
+    at: at(30),
+  },
+});
+const completed = op({
+  status: "completed",
+  phase: 2,
+  runSeq: 3,
+  phaseTimes: phases.map((_, i) => ({ startedAt: at(10 + i * 20), completedAt: at(25 + i * 20) })),
+  finishedAt: at(65),
+});
+
 describe("operation message snapshots (fixed dates and ids)", () => {
   it("awaiting approval: the plan, the phases, Approve/Reject and who may approve", () => {
     const msg = render(op({ gate: approvalGate }));
@@ -127,49 +160,33 @@ describe("operation message snapshots (fixed dates and ids)", () => {
 
   it("halted: the failed step, the restore point and Retry/Abort", () => {
     const nodes = ledgers("server-roll", { ...rollDone, "prod-server-2/rotate": "failed" });
-    const msg = render(
-      op({
-        status: "halted",
-        ...serverRoll,
-        gate: {
-          kind: "failure",
-          token: "tok_failure1",
-          phase: 1,
-          openedAt: at(30),
-          expiresAt: at(270),
-          approvers: ["U0APPROVER1", "U0APPROVER2"],
-        },
-        failure: {
-          phase: 1,
-          node: "prod-server-2",
-          step: "rotate",
-          message: "`rke2 certificate rotate` exited 1",
-          command: "rke2 certificate rotate",
-          exitCode: 1,
-          stderr: 'level=fatal msg="open /var/lib/rancher/rke2/server/tls: permission denied"',
-          backupDir: "/var/lib/rancher/rke2/server/tls-1795420800",
-          recovery: ["started rke2-server again"],
-          at: at(30),
-        },
-      }),
-      nodes,
-    );
+    const msg = render(halted, nodes);
     expect(actionIds(msg)).toEqual(["retry", "abort"]);
     expect(msg).toMatchSnapshot();
   });
 
   it("completed: every phase done, no buttons", () => {
-    const msg = render(
-      op({
-        status: "completed",
-        phase: 2,
-        runSeq: 3,
-        phaseTimes: phases.map((_, i) => ({ startedAt: at(10 + i * 20), completedAt: at(25 + i * 20) })),
-        finishedAt: at(65),
-      }),
-    );
+    const msg = render(completed);
     expect(actionIds(msg)).toEqual([]);
     expect(msg).toMatchSnapshot();
+  });
+
+  it("thread notes: the failure (command, stderr, restore point, Retry/Abort) and the completion table", () => {
+    const failure = renderThreadNote({ kind: "failure", op: halted });
+    expect(checkMessageLimits(failure)).toEqual([]);
+    expect(actionIds(failure)).toEqual(["retry", "abort"]);
+    expect(failure).toMatchSnapshot();
+    const done = renderThreadNote({
+      kind: "completion",
+      op: completed,
+      table: {
+        headers: ["node", "role", "before", "after"],
+        rows: cluster.nodes.map((n) => [n.name, n.role, "2026-12-02", "2027-11-23"]),
+      },
+      notes: ["Fresh kubeconfig: `cp /etc/rancher/rke2/rke2.yaml ~/.kube/config` on a server"],
+    });
+    expect(checkMessageLimits(done)).toEqual([]);
+    expect(done).toMatchSnapshot();
   });
 
   it("dark API: the emergency plan names what expired and which checks replace kubectl's", () => {
