@@ -1,7 +1,12 @@
-/** A message as the chat layer takes it: fallback text plus optional Block Kit blocks. */
+import type { KnownBlock } from "@slack/types";
+
+/**
+ * A message as the chat layer takes it: fallback text plus optional Block Kit blocks. Only the
+ * types of Block Kit are imported (no runtime code); the blocks are built in slack/blocks/.
+ */
 export interface ChatMessage {
   text: string;
-  blocks?: unknown[];
+  blocks?: KnownBlock[];
 }
 
 export interface PostedMessage {

@@ -29,7 +29,7 @@ export function createWebChat(deps: WebChatDeps): ChatPort {
     );
     throw e;
   };
-  const blocksOf = (msg: ChatMessage) => (msg.blocks ? { blocks: msg.blocks as webApi.KnownBlock[] } : {});
+  const blocksOf = (msg: ChatMessage) => (msg.blocks ? { blocks: msg.blocks } : {});
 
   return {
     async post(channel, msg, opts): Promise<PostedMessage> {

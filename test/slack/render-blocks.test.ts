@@ -146,10 +146,8 @@ describe("alerts", () => {
     expect(msg.text).toContain("<@U0APPROVER1> <@U0APPROVER2>");
     expect(allText(msg)).toContain("has *expired*");
     expect(allText(msg)).toContain("is below the *1-day* alert threshold");
-    const actions = msg.blocks?.find((b) => (b as { type: string }).type === "actions") as {
-      elements: Array<{ action_id: string; value: string; text: { text: string } }>;
-    };
-    expect(actions.elements[0]).toMatchObject({
+    const actions = msg.blocks?.find((b) => b.type === "actions");
+    expect(actions?.elements[0]).toMatchObject({
       action_id: "rotate-request",
       value: '{"cluster":"prod"}',
       text: { text: "Rotate certificates" },

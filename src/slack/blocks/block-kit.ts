@@ -1,45 +1,55 @@
+import type {
+  ActionsBlock,
+  ActionsBlockElement,
+  Button,
+  ContextBlock,
+  DividerBlock,
+  HeaderBlock,
+  KnownBlock,
+  SectionBlock,
+} from "@slack/types";
 import { LIMITS } from "./limits.js";
 
 /** Minimal Block Kit builders. Every text is clipped to its limit here, so renderers cannot overflow. */
-export type Block = Record<string, unknown>;
+export type Block = KnownBlock;
 
 export const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
 /** Escape the three characters Slack mrkdwn treats as control characters (mrkdwn.ts). */
 export { escapeMrkdwn as esc } from "./mrkdwn.js";
 
-export const header = (text: string): Block => ({
+export const header = (text: string): HeaderBlock => ({
   type: "header",
   text: { type: "plain_text", text: clip(text, LIMITS.headerText), emoji: true },
 });
 
-export const section = (mrkdwn: string): Block => ({
+export const section = (mrkdwn: string): SectionBlock => ({
   type: "section",
   text: { type: "mrkdwn", text: clip(mrkdwn, LIMITS.sectionText) },
 });
 
-export const fieldsSection = (fields: string[]): Block => ({
+export const fieldsSection = (fields: string[]): SectionBlock => ({
   type: "section",
   fields: fields
     .slice(0, LIMITS.fieldsPerSection)
     .map((f) => ({ type: "mrkdwn", text: clip(f, LIMITS.fieldText) })),
 });
 
-export const context = (...texts: string[]): Block => ({
+export const context = (...texts: string[]): ContextBlock => ({
   type: "context",
   elements: texts
     .slice(0, LIMITS.contextElements)
     .map((t) => ({ type: "mrkdwn", text: clip(t, LIMITS.sectionText) })),
 });
 
-export const divider = (): Block => ({ type: "divider" });
+export const divider = (): DividerBlock => ({ type: "divider" });
 
 export const button = (o: {
   text: string;
   actionId: string;
   value: string;
   style?: "primary" | "danger";
-}): Block => ({
+}): Button => ({
   type: "button",
   text: { type: "plain_text", text: clip(o.text, LIMITS.buttonText), emoji: true },
   action_id: o.actionId,
@@ -47,7 +57,7 @@ export const button = (o: {
   ...(o.style ? { style: o.style } : {}),
 });
 
-export const actions = (elements: Block[]): Block => ({
+export const actions = (elements: ActionsBlockElement[]): ActionsBlock => ({
   type: "actions",
   elements: elements.slice(0, LIMITS.actionsElements),
 });

@@ -1,3 +1,4 @@
+import type { Button } from "@slack/types";
 import { RENEW_REQUEST_ACTION, ROTATE_REQUEST_ACTION } from "../../operations/button-value.js";
 import type { CertRecord } from "../../certs/cert-types.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
@@ -18,7 +19,7 @@ import { darkApiBlocks, emergencyRotateButton } from "./render-dark-api.js";
 
 export const mentions = (approvers: readonly string[]): string => approvers.map((u) => `<@${u}>`).join(" ");
 
-export const rotateButton = (cluster: string): Block =>
+export const rotateButton = (cluster: string): Button =>
   button({
     text: "Rotate certificates",
     actionId: ROTATE_REQUEST_ACTION,
@@ -27,7 +28,7 @@ export const rotateButton = (cluster: string): Block =>
   });
 
 /** `/rke2 renew`: a rolling restart renews the leaves inside RKE2's window (keys kept). */
-export const renewButton = (cluster: string): Block =>
+export const renewButton = (cluster: string): Button =>
   button({ text: "Renew by restart", actionId: RENEW_REQUEST_ACTION, value: JSON.stringify({ cluster }) });
 
 const RENEWED_BY_RESTART = new Set<CertRecord["status"]>(["renewal-window", "critical", "expired"]);

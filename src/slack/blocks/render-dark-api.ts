@@ -1,3 +1,4 @@
+import type { Button } from "@slack/types";
 import { ROTATE_REQUEST_ACTION } from "../../operations/button-value.js";
 import { actions, button, esc, section, type Block } from "./block-kit.js";
 
@@ -6,7 +7,7 @@ export const darkApiLine = (darkApi: string): string =>
   `:rotating_light: *Kubernetes API unusable:* ${esc(darkApi)}`;
 
 /** The same request as the rotate button: the preflight sees the dark API and plans the emergency rotation. */
-export const emergencyRotateButton = (cluster: string): Block =>
+export const emergencyRotateButton = (cluster: string): Button =>
   button({
     text: "Emergency rotation",
     actionId: ROTATE_REQUEST_ACTION,

@@ -23,7 +23,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           ? ack({
               response_type: "ephemeral",
               text: msg.text,
-              ...(msg.blocks ? { blocks: msg.blocks as never } : {}),
+              ...(msg.blocks ? { blocks: msg.blocks } : {}),
             })
           : ack());
       },

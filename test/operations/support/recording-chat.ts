@@ -66,12 +66,10 @@ export class RecordingChat implements ChatPort {
 /** Buttons of a rendered message: action_id → parsed value. */
 export function buttonsOf(msg: ChatMessage | undefined): Map<string, { op: string; token: string }> {
   const out = new Map<string, { op: string; token: string }>();
-  for (const b of (msg?.blocks ?? []) as Array<{
-    type: string;
-    elements?: Array<{ action_id?: string; value?: string }>;
-  }>)
+  for (const b of msg?.blocks ?? [])
     if (b.type === "actions")
-      for (const e of b.elements ?? []) if (e.action_id && e.value) out.set(e.action_id, JSON.parse(e.value));
+      for (const e of b.elements)
+        if (e.type === "button" && e.action_id && e.value) out.set(e.action_id, JSON.parse(e.value));
   return out;
 }
 

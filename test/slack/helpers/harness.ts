@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import type { KnownBlock } from "@slack/types";
 import { expect } from "vitest";
 import { readEnv, type Env } from "../../../src/config/env.js";
 import { loadInventory } from "../../../src/config/load-inventory.js";
@@ -84,7 +85,9 @@ export function expectAllWithinLimits(
 ): void {
   const problems: string[] = [];
   const check = (what: string, m: { text?: string; blocks?: unknown[] }) => {
-    for (const p of checkMessageLimits(m)) problems.push(`${what}: ${p}`);
+    // What the fake Slack recorded is the bot's own typed Block Kit, parsed back from the wire.
+    const sent = m as { text?: string; blocks?: KnownBlock[] };
+    for (const p of checkMessageLimits(sent)) problems.push(`${what}: ${p}`);
   };
   for (const m of fake.model.allMessages()) for (const v of m.history) check(`message ${m.ts}`, v);
   for (const r of fake.responses) if (r.status === 200) check(`response ${r.url}`, r.body);
