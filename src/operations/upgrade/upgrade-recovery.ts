@@ -47,14 +47,23 @@ export async function leaveServing(ctx: StepContext, led: Readonly<NodeLedger>):
   return [...lines, `uncordoned ${ctx.node.name}: it is Ready on ${api.kubeletVersion}`];
 }
 
-/** After the halt, once every in-flight node has settled: each node left cordoned, next to the word. */
-export async function cordonedNodes(ctx: PhaseContext): Promise<string[]> {
-  const st = await readNodeStatuses(ctx.remote);
-  if ("error" in st) return [`could not list cordoned nodes: ${st.error}`];
-  const left = st.nodes.filter((n) => n.unschedulable && ctx.cluster.nodes.some((c) => c.name === n.name));
-  if (left.length === 0) return ["No node is left cordoned."];
-  return left.map(
-    (n) =>
-      `${n.name}: cordoned (\`kubectl uncordon ${n.name}\` puts it back into service; Retry step continues the upgrade)`,
-  );
+/** "RKE2 upgrade" → "RKE2 upgrade", "Renewal by restart" → "renewal by restart": a title as a noun in a sentence. */
+export const titleNoun = (title: string): string =>
+  /^[A-Z][a-z]/.test(title) ? title[0]!.toLowerCase() + title.slice(1) : title;
+
+/**
+ * afterHalt for a definition that cordons: once every in-flight node has settled, each node left
+ * cordoned, next to what Retry step continues (the definition's own title, so no kind is named here).
+ */
+export function cordonedNodes(title: string): (ctx: PhaseContext) => Promise<string[]> {
+  const continues = `Retry step continues the ${titleNoun(title)}`;
+  return async (ctx) => {
+    const st = await readNodeStatuses(ctx.remote);
+    if ("error" in st) return [`could not list cordoned nodes: ${st.error}`];
+    const left = st.nodes.filter((n) => n.unschedulable && ctx.cluster.nodes.some((c) => c.name === n.name));
+    if (left.length === 0) return ["No node is left cordoned."];
+    return left.map(
+      (n) => `${n.name}: cordoned (\`kubectl uncordon ${n.name}\` puts it back into service; ${continues})`,
+    );
+  };
 }
