@@ -3,7 +3,7 @@ import type { FailureInfo } from "../../../operations/engine/records.js";
 import type { ChatMessage } from "../../../shared/chat-port.js";
 import { LIMITS } from "../limits.js";
 import { redactUrls } from "../../../shared/redact-url.js";
-import { esc, fitBlocks, header, packLines, section, type Block } from "../block-kit.js";
+import { actions, button, esc, fitBlocks, header, packLines, section, type Block } from "../block-kit.js";
 import { codeBlock, escapeMrkdwn } from "../mrkdwn.js";
 import { operationButtons } from "./operation-buttons.js";
 
@@ -75,9 +75,11 @@ export function renderThreadNote(note: ThreadNote): ChatMessage {
         ...codeTableSections(note.table.headers, note.table.rows),
         ...packLines(note.notes).map(section),
       ];
+      // Completion buttons (Refresh kubeconfig copies) carry their own bound value; see their handlers.
+      const tail = note.actions?.length ? [actions(note.actions.map((a) => button(a)))] : [];
       return {
         text: `${note.op.id} complete`,
-        blocks: fitBlocks(head, body, [], (n) => `…${n} more sections omitted.`),
+        blocks: fitBlocks(head, body, tail, (n) => `…${n} more sections omitted.`),
       };
     }
   }
