@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { createChatNotifier } from "../../src/operations/chat-notifier.js";
 import type { OperationDefinition, PhaseContext } from "../../src/operations/engine/definition.js";
+import type { OpRecord } from "../../src/operations/engine/records.js";
+import { rotationDefinition } from "../../src/operations/rotation/rotation-definition.js";
+import { silentLogger } from "../../src/shared/logger.js";
+import { RecordingChat, textOf } from "./support/recording-chat.js";
 import { renewDefinition } from "../../src/operations/renew/renew-definition.js";
 import { createUpgradeDefinition } from "../../src/operations/upgrade/upgrade-definition.js";
-import { titleNoun } from "../../src/operations/upgrade/upgrade-recovery.js";
+import { titleNoun } from "../../src/shared/title-noun.js";
 
 /** kubectl get nodes -o json as the API answers it: agent-1 left cordoned, cp-1 schedulable. */
 const NODES = JSON.stringify({
@@ -43,6 +48,25 @@ describe("halt and recovery wording comes from the operation's own definition", 
     expect(lines).toEqual([
       "agent-1: cordoned (`kubectl uncordon agent-1` puts it back into service; Retry step continues the RKE2 upgrade)",
     ]);
+  });
+
+  it("a halted operation's thread note says Retry step continues that operation, by its definition's title", async () => {
+    const op = {
+      id: "ren-abcdefgh",
+      kind: "renew",
+      message: { channel: "C1", ts: "1.1" },
+      failure: { phase: 1, node: "cp-1", step: "restart", message: "restart failed", recovery: [], at: "x" },
+      gate: { kind: "failure", token: "t", phase: 1, expiresAt: "2026-01-02T00:00:00Z" },
+    } as unknown as OpRecord;
+    const chat = new RecordingChat();
+    const defs = new Map([renewDefinition, rotationDefinition].map((d) => [d.kind, d.title]));
+    const notifier = createChatNotifier(chat, (o) => defs.get(o.kind) ?? o.kind, silentLogger);
+    await notifier.thread(op, { kind: "failure", op });
+    await notifier.thread({ ...op, kind: "rotate" }, { kind: "failure", op: { ...op, kind: "rotate" } });
+    const [renew, rotate] = chat.thread("1.1").map(textOf);
+    expect(renew).toContain("re-checks the node before acting and continues the renewal by restart");
+    expect(rotate).toContain("re-checks the node before acting and continues the certificate rotation");
+    expect(`${renew} ${rotate}`).not.toContain("upgrade");
   });
 
   it("titles become nouns without breaking acronyms", () => {

@@ -1,5 +1,6 @@
 import { systemctl } from "../../rke2/commands.js";
 import { serviceName } from "../../rke2/paths.js";
+import { titleNoun } from "../../shared/title-noun.js";
 import { readNodeStatuses } from "../common/cluster-health.js";
 import type { PhaseContext, StepContext } from "../engine/definition.js";
 import type { NodeLedger } from "../engine/records.js";
@@ -46,10 +47,6 @@ export async function leaveServing(ctx: StepContext, led: Readonly<NodeLedger>):
     ];
   return [...lines, `uncordoned ${ctx.node.name}: it is Ready on ${api.kubeletVersion}`];
 }
-
-/** "RKE2 upgrade" → "RKE2 upgrade", "Renewal by restart" → "renewal by restart": a title as a noun in a sentence. */
-export const titleNoun = (title: string): string =>
-  /^[A-Z][a-z]/.test(title) ? title[0]!.toLowerCase() + title.slice(1) : title;
 
 /**
  * afterHalt for a definition that cordons: once every in-flight node has settled, each node left
