@@ -72,7 +72,7 @@ export async function refreshFromButton(
   if (!claim.ok)
     return {
       ok: false,
-      message: `The kubeconfig copies of ${op.id} were already refreshed by <@${claim.by}> at ${claim.at}; nothing changed.`,
+      message: `The kubeconfig copies of ${op.id} were already refreshed by <@${claim.by}> at ${claim.at}; nothing changed (\`/rke2 refresh-kubeconfigs ${op.cluster}\` looks again).`,
       operationId: op.id,
     };
   let result;
