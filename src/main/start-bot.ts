@@ -15,7 +15,10 @@ import { systemClock, type Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { SlackApp } from "../slack/create-slack-app.js";
 import { createExplainCommand } from "../slack/extensions/explain-command.js";
-import { createRefreshKubeconfigsCommand } from "../slack/extensions/refresh-kubeconfigs-command.js";
+import { createKubeconfigRefresh } from "../slack/extensions/refresh-kubeconfigs-command.js";
+import { REFRESH_KUBECONFIGS_ACTION } from "../operations/kubeconfig/refresh-click.js";
+import { createRedisLedger } from "../queue/operation-ledger.js";
+import { createRefreshClaims } from "../queue/refresh-claims.js";
 import type { CommandExtensions } from "../slack/listeners/command-deps.js";
 import { createSsh2Executor } from "../ssh/ssh2-executor.js";
 import { executorLimits } from "../config/ssh-pool-settings.js";
@@ -120,6 +123,20 @@ export async function startBot(o: BotOptions): Promise<Bot> {
       })
     : [];
 
+  const kubeconfigRefresh = createKubeconfigRefresh({
+    inventory,
+    executor,
+    groups: slackGroups(s.client),
+    ledger: createRedisLedger(redis, {
+      prefix: ctx.prefix,
+      auditRetentionMs: inventory.audit.retentionDays * 86_400_000,
+      now: () => clock.now(),
+    }),
+    claims: createRefreshClaims(redis, ctx.prefix),
+    chat: s.chat,
+    clock,
+    logger,
+  });
   const http =
     o.serveHttp === false
       ? noHttp
@@ -140,13 +157,8 @@ export async function startBot(o: BotOptions): Promise<Bot> {
               logger,
               ...(o.fetch ? { fetch: o.fetch } : {}),
             }),
-            "refresh-kubeconfigs": createRefreshKubeconfigsCommand({
-              inventory,
-              executor,
-              groups: slackGroups(s.client),
-              clock,
-              logger,
-            }),
+            "refresh-kubeconfigs": kubeconfigRefresh.command,
+            buttons: { [REFRESH_KUBECONFIGS_ACTION]: kubeconfigRefresh.button },
             ...o.extensions,
           },
           scans: scanRequestsOn(s.scanQueue, ctx, inventory.limits),

@@ -32,7 +32,7 @@ export function createChatNotifier(
       const m = where(op);
       if (!m) return;
       await chat
-        .post(m.channel, renderThreadNote(note), { threadTs: m.ts })
+        .post(m.channel, renderThreadNote(note, titles(op)), { threadTs: m.ts })
         .catch((e: Error) => log.warn({ op: op.id, err: e }, "could not post to the operation thread"));
     },
   };

@@ -46,8 +46,11 @@ describe.skipIf(!avail.ok)(
         expect(find(log, "cp-2", MUTATING).map(cmd)).toEqual([]);
         expect(find(log, "cp-1", SERVER_RESTART)).toHaveLength(1);
         expect(sim.nodeState("cp-1").service).toBe("active");
-        const reply = h.chat.latest(halted.message!.ts)!;
-        expect([...buttonsOf(reply).keys()]).toEqual(["retry", "abort"]);
+        // The ledger says halted just before the main message is updated: wait for the update, not race it.
+        const keys = () => [...buttonsOf(h.chat.latest(halted.message!.ts)).keys()];
+        for (const end = Date.now() + 15_000; !keys().includes("retry") && Date.now() < end;)
+          await new Promise((r) => setTimeout(r, 50));
+        expect(keys()).toEqual(["retry", "abort"]);
 
         sim.setKnob("cp-1", "start-leaves-unchanged", null);
         const before = hostLeaves(sim.nodes[0]!).get(DUE)!;

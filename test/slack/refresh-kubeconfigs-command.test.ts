@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Bot } from "../../src/main/start-bot.js";
+import { readAudit } from "../../src/queue/audit-stream.js";
 import { namespacesAvailable, standardNodes, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
 import { cleanupPrefix, newPrefix, simInventory, startTestBot, testEnv } from "./helpers/harness.js";
@@ -60,5 +61,22 @@ describe.skipIf(!ns.ok)("/rke2 refresh-kubeconfigs: approvers replace stale ~/.k
       "server: https://rke2.example.com:6443",
     );
     expect(await run("U0APPROVER1")).toContain("No stale kubeconfig copy on the servers");
+  });
+
+  it("audits every refresh and refusal: who, which cluster, which copies were replaced", async () => {
+    const found = await readAudit(bot.redis, prefix, simInventory(sim), "sim");
+    const rs = found!.records.filter((r) => r.action === "refresh-kubeconfigs");
+    expect(rs.map((r) => [r.actorId, r.operation, r.cluster, r.outcome])).toEqual([
+      ["U0ALICE", "-", "sim", "refused: Only approvers of sim may refresh kubeconfig copies."],
+      ["U0APPROVER1", "-", "sim", "replaced cp-1:/root/.kube/config"],
+      ["U0APPROVER1", "-", "sim", "nothing stale"],
+    ]);
+  });
+
+  it("routes a Refresh kubeconfig copies click through Bolt; a button of no completed operation is refused", async () => {
+    const value = JSON.stringify({ op: "rot-nosuchop", token: "abc" });
+    const r = await fake.clickButton({ actionId: "refresh-kubeconfigs", value, user: "U0APPROVER1" });
+    const got = await fake.waitForResponses(r.responseUrl, 1, 30_000);
+    expect(JSON.stringify(got.at(-1)!.body)).toContain("This button is out of date");
   });
 });

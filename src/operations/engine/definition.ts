@@ -36,6 +36,15 @@ export interface OperationDefinition {
 export interface CompletionText {
   table: { headers: string[]; rows: string[][] };
   notes: string[];
+  /** Buttons under the completion note (e.g. Refresh kubeconfig copies); each handler checks its own value. */
+  actions?: CompletionAction[];
+}
+
+export interface CompletionAction {
+  actionId: string;
+  text: string;
+  value: string;
+  style?: "primary" | "danger";
 }
 
 export type PreflightResult =

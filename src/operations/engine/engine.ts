@@ -203,7 +203,7 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
     await d.hooks.probe?.(`${phaseDef.id}:phase-done`);
     if (op.status === "completed") {
       const c = def.completion(op, nodes);
-      await d.notifier.thread(op, { kind: "completion", op, table: c.table, notes: c.notes });
+      await d.notifier.thread(op, { kind: "completion", op, ...c });
       await d.notifier.updateMain(op, nodes);
       return { kind: "completed" };
     }

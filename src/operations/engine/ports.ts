@@ -1,5 +1,5 @@
 import type { ClusterSpec, NodeSpec } from "../../config/inventory.js";
-import type { RemoteAccess } from "./definition.js";
+import type { CompletionText, RemoteAccess } from "./definition.js";
 import type { AuditEntry, NodeLedger, OpRecord } from "./records.js";
 
 /** A newer attempt (another worker after a stall) owns the operation: stop without writing. */
@@ -84,7 +84,7 @@ export type ThreadNote =
   | { kind: "text"; text: string }
   | { kind: "phase-report"; phaseTitle: string; lines: string[] }
   | { kind: "failure"; op: OpRecord }
-  | { kind: "completion"; op: OpRecord; table: { headers: string[]; rows: string[][] }; notes: string[] };
+  | ({ kind: "completion"; op: OpRecord } & CompletionText);
 
 /** Outbound messages of an operation (adapter: operations/chat-notifier.ts over ChatPort + Block Kit renderers). */
 export interface OperationNotifier {

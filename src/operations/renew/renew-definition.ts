@@ -14,6 +14,7 @@ import { verifyRenewedStep } from "./renew-verify.js";
 import { restartStep } from "./restart-step.js";
 
 const DAY_MS = 86_400_000;
+const TITLE = "Renewal by restart";
 
 /**
  * Renewal by rolling restart (the guide's fix for CertificateExpirationWarning): RKE2 renews the
@@ -22,7 +23,7 @@ const DAY_MS = 86_400_000;
 export const renewDefinition: OperationDefinition = {
   kind: "renew",
   idPrefix: "ren",
-  title: "Renewal by restart",
+  title: TITLE,
   parseArgs: (args) =>
     args.length === 0 ? { ok: true, params: {} } : { ok: false, message: "usage: /rke2 renew <cluster>" },
   async preflight(ctx) {
@@ -97,7 +98,7 @@ export const renewDefinition: OperationDefinition = {
         "final-health": finalHealthStep,
       },
       recover: leaveServing,
-      afterHalt: cordonedNodes,
+      afterHalt: cordonedNodes(TITLE),
       report: agentReport,
     },
   ],

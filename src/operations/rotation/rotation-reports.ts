@@ -3,6 +3,7 @@ import type { CompletionText } from "../engine/definition.js";
 import { stepKey, type NodeLedger, type OpRecord } from "../engine/records.js";
 import type { SizedFile } from "./backup-steps.js";
 import { F, type JudgedRecord } from "./leaf-steps.js";
+import { refreshOffer } from "../kubeconfig/refresh-click.js";
 import { STALE_KUBECONFIGS } from "./kubeconfig-step.js";
 import { keyChangeNotes, keyChanges, newKeysCell } from "./key-change.js";
 import { humanSize } from "./remote-output.js";
@@ -90,7 +91,9 @@ export function rotationCompletion(op: OpRecord, nodes: ReadonlyMap<string, Node
     newKeysCell(changes),
     resultOf(f, before, after),
   ]);
+  const stale = staleKubeconfigNotes(op.cluster, perNode);
   return {
+    ...(stale.found ? { actions: [refreshOffer(op)] } : {}),
     table: {
       headers: [
         "node",
@@ -106,7 +109,7 @@ export function rotationCompletion(op: OpRecord, nodes: ReadonlyMap<string, Node
     notes: [
       "Every node Ready and /readyz ok on every server.",
       ...keyChangeNotes(perNode.map(({ i, changes }) => ({ node: i.node, changes }))),
-      ...staleKubeconfigNotes(op.cluster, perNode),
+      ...stale.notes,
     ],
   };
 }
@@ -115,17 +118,22 @@ export function rotationCompletion(op: OpRecord, nodes: ReadonlyMap<string, Node
 function staleKubeconfigNotes(
   cluster: string,
   perNode: ReadonlyArray<{ i: { node: string }; f: Readonly<Record<string, unknown>> }>,
-): string[] {
+): { notes: string[]; found: number } {
   const found = perNode.flatMap(({ i, f }) =>
     ((f[STALE_KUBECONFIGS] as string[] | undefined) ?? []).map(
       (p) => `• *${escapeMrkdwn(i.node)}* ${inlineCode(p)}`,
     ),
   );
-  if (!perNode.some(({ f }) => Array.isArray(f[STALE_KUBECONFIGS]))) return [KUBECONFIG_REMINDER];
-  if (found.length === 0) return ["No stale `~/.kube/config` copy of `rke2.yaml` on the servers."];
-  return [
-    `:warning: ${found.length === 1 ? "This kubeconfig copy holds" : `These ${found.length} kubeconfig copies hold`} the old client certificate (\`kubectl\` there fails with x509 errors):`,
-    ...found,
-    `An approver can refresh them from \`rke2.yaml\`, keeping each copy's \`server:\`: \`/rke2 refresh-kubeconfigs ${cluster}\`.`,
-  ];
+  if (!perNode.some(({ f }) => Array.isArray(f[STALE_KUBECONFIGS])))
+    return { notes: [KUBECONFIG_REMINDER], found: 0 };
+  if (found.length === 0)
+    return { notes: ["No stale `~/.kube/config` copy of `rke2.yaml` on the servers."], found: 0 };
+  return {
+    notes: [
+      `:warning: ${found.length === 1 ? "This kubeconfig copy holds" : `These ${found.length} kubeconfig copies hold`} the old client certificate (\`kubectl\` there fails with x509 errors):`,
+      ...found,
+      `An approver can refresh them from \`rke2.yaml\`, keeping each copy's \`server:\`: *Refresh kubeconfig copies* below, or \`/rke2 refresh-kubeconfigs ${cluster}\`.`,
+    ],
+    found: found.length,
+  };
 }

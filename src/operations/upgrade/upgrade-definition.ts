@@ -20,11 +20,13 @@ export interface UpgradeDefinitionDeps {
  * most `agentConcurrency` at once, then the post-upgrade verification. Nothing changes a node
  * before the first approval: the preflight only reads.
  */
+const TITLE = "RKE2 upgrade";
+
 export function createUpgradeDefinition(deps: UpgradeDefinitionDeps = {}): OperationDefinition {
   const fetchFn: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
   return {
     kind: "upgrade",
-    title: "RKE2 upgrade",
+    title: TITLE,
     parseArgs: parseUpgradeArgs,
     async preflight(ctx) {
       const a = await assessUpgrade(
@@ -55,7 +57,7 @@ export function createUpgradeDefinition(deps: UpgradeDefinitionDeps = {}): Opera
           [VERIFY_STEP]: postVerifyStep,
         },
         recover: leaveServing,
-        afterHalt: cordonedNodes,
+        afterHalt: cordonedNodes(TITLE),
         report: rollReport(PHASE.servers),
       },
       {
@@ -71,7 +73,7 @@ export function createUpgradeDefinition(deps: UpgradeDefinitionDeps = {}): Opera
           [VERIFY_STEP]: postVerifyStep,
         },
         recover: leaveServing,
-        afterHalt: cordonedNodes,
+        afterHalt: cordonedNodes(TITLE),
         report: rollReport(PHASE.agents),
       },
     ],

@@ -1,5 +1,6 @@
 import { systemctl } from "../../rke2/commands.js";
 import { serviceName } from "../../rke2/paths.js";
+import { titleNoun } from "../../shared/title-noun.js";
 import { readNodeStatuses } from "../common/cluster-health.js";
 import type { PhaseContext, StepContext } from "../engine/definition.js";
 import type { NodeLedger } from "../engine/records.js";
@@ -47,14 +48,19 @@ export async function leaveServing(ctx: StepContext, led: Readonly<NodeLedger>):
   return [...lines, `uncordoned ${ctx.node.name}: it is Ready on ${api.kubeletVersion}`];
 }
 
-/** After the halt, once every in-flight node has settled: each node left cordoned, next to the word. */
-export async function cordonedNodes(ctx: PhaseContext): Promise<string[]> {
-  const st = await readNodeStatuses(ctx.remote);
-  if ("error" in st) return [`could not list cordoned nodes: ${st.error}`];
-  const left = st.nodes.filter((n) => n.unschedulable && ctx.cluster.nodes.some((c) => c.name === n.name));
-  if (left.length === 0) return ["No node is left cordoned."];
-  return left.map(
-    (n) =>
-      `${n.name}: cordoned (\`kubectl uncordon ${n.name}\` puts it back into service; Retry step continues the upgrade)`,
-  );
+/**
+ * afterHalt for a definition that cordons: once every in-flight node has settled, each node left
+ * cordoned, next to what Retry step continues (the definition's own title, so no kind is named here).
+ */
+export function cordonedNodes(title: string): (ctx: PhaseContext) => Promise<string[]> {
+  const continues = `Retry step continues the ${titleNoun(title)}`;
+  return async (ctx) => {
+    const st = await readNodeStatuses(ctx.remote);
+    if ("error" in st) return [`could not list cordoned nodes: ${st.error}`];
+    const left = st.nodes.filter((n) => n.unschedulable && ctx.cluster.nodes.some((c) => c.name === n.name));
+    if (left.length === 0) return ["No node is left cordoned."];
+    return left.map(
+      (n) => `${n.name}: cordoned (\`kubectl uncordon ${n.name}\` puts it back into service; ${continues})`,
+    );
+  };
 }

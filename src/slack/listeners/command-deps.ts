@@ -1,5 +1,5 @@
 import type { Inventory } from "../../config/inventory.js";
-import type { OperationsApi } from "../../operations/operations-api.js";
+import type { OperationsApi, Outcome } from "../../operations/operations-api.js";
 import type { CommandRequester } from "../../operations/requester.js";
 import type { ScanRequests } from "../../queue/scan-queue.js";
 import type { ChatMessage, ChatPort } from "../../shared/chat-port.js";
@@ -17,7 +17,11 @@ export interface CommandExtensions {
   explain?: ExtraCommandHandler<"explain">;
   "upgrade-plan"?: ExtraCommandHandler<"upgrade-plan">;
   "refresh-kubeconfigs"?: ExtraCommandHandler<"refresh-kubeconfigs">;
+  /** Buttons implemented elsewhere, by exact action_id (Refresh kubeconfig copies): raw value in, Outcome out. */
+  buttons?: Readonly<Record<string, ButtonHandler>>;
 }
+
+export type ButtonHandler = (value: string, by: CommandRequester) => Promise<Outcome>;
 
 /** What the Slack listeners need; plain arguments, no Bolt types. */
 export interface ListenerDeps {

@@ -48,6 +48,8 @@ export async function handleButton(deps: ListenerDeps, click: ButtonClick): Prom
 }
 
 async function dispatch(deps: ListenerDeps, click: ButtonClick, by: CommandRequester): Promise<Outcome> {
+  const buttons = deps.extensions?.buttons ?? {};
+  if (Object.hasOwn(buttons, click.actionId)) return buttons[click.actionId]!(click.value, by);
   const json = safeJson(click.value);
   const kind = REQUEST_ACTION_PATTERN.exec(click.actionId)?.[1];
   if (kind) {

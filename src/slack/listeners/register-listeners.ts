@@ -55,4 +55,6 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   };
   app.action<BlockAction<ButtonAction>>(OPERATION_ACTION_PATTERN, onButton);
   app.action<BlockAction<ButtonAction>>(REQUEST_ACTION_PATTERN, onButton);
+  for (const actionId of Object.keys(deps.extensions?.buttons ?? {}))
+    app.action<BlockAction<ButtonAction>>(actionId, onButton);
 }

@@ -142,7 +142,7 @@ describe.skipIf(!avail.ok)("upgrade failure handling in the agent roll", () => {
       expect(msg).toMatch(/remove the budget for the maintenance window, then press \*Retry step\*/);
       expect(halted.failure!.stderr).toMatch(/disruption budget/);
       expect(halted.failure!.recovery).toContain(
-        "agent-2: cordoned (`kubectl uncordon agent-2` puts it back into service; Retry step continues the upgrade)",
+        "agent-2: cordoned (`kubectl uncordon agent-2` puts it back into service; Retry step continues the RKE2 upgrade)",
       );
 
       const log = sim.commandLog().filter((e) => e.t >= t1);

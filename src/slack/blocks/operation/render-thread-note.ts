@@ -3,7 +3,8 @@ import type { FailureInfo } from "../../../operations/engine/records.js";
 import type { ChatMessage } from "../../../shared/chat-port.js";
 import { LIMITS } from "../limits.js";
 import { redactUrls } from "../../../shared/redact-url.js";
-import { esc, fitBlocks, header, packLines, section, type Block } from "../block-kit.js";
+import { titleNoun } from "../../../shared/title-noun.js";
+import { actions, button, esc, fitBlocks, header, packLines, section, type Block } from "../block-kit.js";
 import { codeBlock, escapeMrkdwn } from "../mrkdwn.js";
 import { operationButtons } from "./operation-buttons.js";
 
@@ -30,7 +31,11 @@ export function codeTableSections(headers: string[], rows: string[][]): Block[] 
 /** authorize(): Reject, Abort and Cancel only stop work, so the requester may do them too. */
 export const ABORT_WHO = "approvers or the requester";
 
-function failureBlocks(op: ThreadNote & { kind: "failure" }): { body: Block[]; tail: Block[] } {
+function failureBlocks(
+  op: ThreadNote & { kind: "failure" },
+  title?: string,
+): { body: Block[]; tail: Block[] } {
+  const continues = title ? ` and continues the ${esc(titleNoun(title))}` : "";
   const f = op.op.failure as FailureInfo;
   const lines = [
     `❌ *${esc(f.step)}* failed on *${esc(f.node)}* (phase ${f.phase + 1}): ${untrusted(f.message)}`,
@@ -41,7 +46,7 @@ function failureBlocks(op: ThreadNote & { kind: "failure" }): { body: Block[]; t
       ? `Certificates before the rotation are in \`${esc(f.backupDir)}\` on ${esc(f.node)}: restore from there if needed.`
       : "",
     ...f.recovery.map((r) => `• ${untrusted(r)}`),
-    `No other node was touched after this failure. *Retry step* re-checks the node before acting (approvers only); *Abort* ends the operation (${ABORT_WHO}).`,
+    `No other node was touched after this failure. *Retry step* re-checks the node before acting${continues} (approvers only); *Abort* ends the operation (${ABORT_WHO}).`,
   ].filter(Boolean);
   const blocks = packLines(lines).map(section);
   if (f.stderr) blocks.splice(1, 0, section(codeBlock(redactUrls(f.stderr))));
@@ -51,7 +56,8 @@ function failureBlocks(op: ThreadNote & { kind: "failure" }): { body: Block[]; t
 }
 
 /** Thread replies of an operation: decisions, phase reports, failures, the final before/after table. */
-export function renderThreadNote(note: ThreadNote): ChatMessage {
+/** `title`: the operation definition's, so halt texts name what Retry continues (never a kind switch). */
+export function renderThreadNote(note: ThreadNote, title?: string): ChatMessage {
   switch (note.kind) {
     case "text":
       return { text: note.text, blocks: [section(note.text)] };
@@ -63,7 +69,7 @@ export function renderThreadNote(note: ThreadNote): ChatMessage {
       };
     }
     case "failure": {
-      const { body, tail } = failureBlocks(note);
+      const { body, tail } = failureBlocks(note, title);
       return {
         text: `${note.op.id}: ${note.op.failure?.step} failed on ${note.op.failure?.node}`,
         blocks: fitBlocks([], body, tail, (n) => `…${n} more omitted.`),
@@ -75,9 +81,11 @@ export function renderThreadNote(note: ThreadNote): ChatMessage {
         ...codeTableSections(note.table.headers, note.table.rows),
         ...packLines(note.notes).map(section),
       ];
+      // Completion buttons (Refresh kubeconfig copies) carry their own bound value; see their handlers.
+      const tail = note.actions?.length ? [actions(note.actions.map((a) => button(a)))] : [];
       return {
         text: `${note.op.id} complete`,
-        blocks: fitBlocks(head, body, [], (n) => `…${n} more sections omitted.`),
+        blocks: fitBlocks(head, body, tail, (n) => `…${n} more sections omitted.`),
       };
     }
   }
