@@ -28,6 +28,11 @@ export interface OperationDefinition {
    */
   args: ArgSchema;
   /**
+   * A form the command accepts that this definition cannot run (`upgrade … suc` with no SUC variant
+   * registered): the refusal, checked with the arguments before anything is locked. Pure.
+   */
+  unavailable?(params: Record<string, unknown>): string | undefined;
+  /**
    * This definition is another way to run the command `kind` (SUC upgrades for `upgrade`, Rancher
    * rotation for `rotate`): a request for `kind` runs this one when applies() says so. Pure.
    */
@@ -52,19 +57,6 @@ export interface CommandSpec {
   summary: string;
   /** The ack while the preflight runs ("Preparing a … plan for <cluster>…"). `args`: the words after the cluster. */
   preparing(cluster: string, args: readonly string[]): string;
-}
-
-/** Validate the argument words with the definition's schema: the params, or why not (one line). */
-export function parseArgs(
-  def: Pick<OperationDefinition, "args" | "command">,
-  args: readonly string[],
-): { ok: true; params: Record<string, unknown> } | { ok: false; message: string } {
-  const r = def.args.safeParse(args);
-  if (r.success) return { ok: true, params: r.data };
-  const issue = r.error.issues[0];
-  const at = typeof issue?.path[0] === "number" ? `\`${String(args[issue.path[0]]).slice(0, 70)}\`: ` : "";
-  const usage = def.command ? ` (usage: ${def.command.usage})` : "";
-  return { ok: false, message: `${at}${issue?.message ?? "invalid arguments"}${usage}` };
 }
 
 export interface CompletionText {

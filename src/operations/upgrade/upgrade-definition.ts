@@ -4,7 +4,7 @@ import { snapshotStep } from "../rotation/backup-steps.js";
 import { cordonStep, drainStep, uncordonStep } from "./agent-steps.js";
 import { assessUpgrade } from "./assess-upgrade.js";
 import { postVerifyStep } from "./post-verify-step.js";
-import { upgradeArgs } from "./upgrade-params.js";
+import { sucUnavailable, upgradeArgs } from "./upgrade-params.js";
 import { PHASE, planUpgradePhases, upgradePlanText } from "./upgrade-phases.js";
 import { cordonedNodes, leaveServing } from "./upgrade-recovery.js";
 import { backupReport, rollReport, upgradeCompletion } from "./upgrade-reports.js";
@@ -34,6 +34,7 @@ export function createUpgradeDefinition(deps: UpgradeDefinitionDeps = {}): Opera
         `Preparing an upgrade plan for ${cluster} to ${args[0] ?? "?"} (preflight checks first)…`,
     },
     args: upgradeArgs,
+    unavailable: sucUnavailable,
     async preflight(ctx) {
       const a = await assessUpgrade(
         { inventory: ctx.inventory, cluster: ctx.cluster, remote: ctx.remote, fetch: fetchFn },

@@ -31,21 +31,16 @@ export interface UpgradeParams {
   nodes: NodeBefore[];
 }
 
-/**
- * The words after `/rke2 upgrade <cluster>`: a target and optionally the method. "ssh" names this
- * (default) method; "suc" passes here only when no SUC variant applies, so it is refused.
- */
+/** The words after `/rke2 upgrade <cluster>`: a target and optionally the method (ssh, the default, or suc). */
 export const upgradeArgs = z
   .union([z.tuple([target]), z.tuple([target, z.enum(["ssh", "suc"])])])
-  .superRefine((a, ctx) => {
-    if (a[1] === "suc")
-      ctx.addIssue({
-        code: "custom",
-        path: [1],
-        message: "Upgrades through the System Upgrade Controller are not available in this build",
-      });
-  })
-  .transform((a) => ({ requested: a[0] }));
+  .transform(([requested, method]) => ({ requested, ...(method ? { method } : {}) }));
+
+/** "suc" reaches the SSH definition only when no SUC variant applies to the cluster. */
+export const sucUnavailable = (params: Record<string, unknown>): string | undefined =>
+  params.method === "suc"
+    ? "Upgrades through the System Upgrade Controller are not available in this build."
+    : undefined;
 
 export function upgradeParams(op: OpRecord): UpgradeParams {
   const p = op.params as Partial<UpgradeParams>;
