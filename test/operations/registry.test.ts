@@ -203,5 +203,9 @@ describe("the operation registry", () => {
     });
     expect(allSubcommands(ops).map((c) => c.name)).toContain("drain-all");
     expect(allSubcommands(ops).map((c) => c.name)).not.toContain("drain-all-fast");
+    // A subcommand the parser keeps for itself cannot be an operation's.
+    expect(() => allSubcommands(operationCommands([fake("status")]))).toThrow(
+      /"status" is already a \/rke2 subcommand/,
+    );
   });
 });

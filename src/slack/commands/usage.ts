@@ -35,8 +35,14 @@ export interface SubcommandHelp {
   summary: string;
 }
 
-/** Every subcommand in help order: help and certs, the operations in registry order, then the rest. */
+/**
+ * Every subcommand in help order: help and certs, the operations in registry order, then the rest.
+ * Throws when an operation takes the name of a subcommand that is not one (it could never be typed).
+ */
 export function allSubcommands(ops: readonly OperationCommand[] = builtInCommands()): SubcommandHelp[] {
+  const taken = ops.find((o) => Object.hasOwn(SUBCOMMAND_USAGE, o.spec.name));
+  if (taken)
+    throw new Error(`operation ${taken.kind}: subcommand "${taken.spec.name}" is already a /rke2 subcommand`);
   const base = (name: SubcommandName): SubcommandHelp => ({
     name,
     usage: SUBCOMMAND_USAGE[name],
