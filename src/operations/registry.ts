@@ -36,7 +36,7 @@ export function checkRegistry(
   const prefixes = new Set<string>();
   const names = new Set<string>();
   for (const d of definitions) {
-    unique(new Set(byKind.keys()), d.kind, `kind "${d.kind}"`);
+    if (byKind.has(d.kind)) throw new RegistryError(`operation registry: duplicate kind "${d.kind}"`);
     byKind.set(d.kind, d);
     if (!/^[a-z][a-z0-9]{1,7}$/.test(d.idPrefix))
       throw new RegistryError(
@@ -45,7 +45,7 @@ export function checkRegistry(
     unique(prefixes, d.idPrefix, `id prefix "${d.idPrefix}" (${d.kind})`);
     if (d.variantOf && d.command)
       throw new RegistryError(
-        `operation registry: ${d.kind} is a variant of ${d.variantOf.kind} and has no subcommand of its own`,
+        `operation registry: ${d.kind} is a variant of ${d.variantOf.kind}: it runs under that subcommand and may not declare its own`,
       );
     if (!d.variantOf && !d.command)
       throw new RegistryError(`operation registry: ${d.kind} has no command (name, usage, summary)`);

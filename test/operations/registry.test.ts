@@ -154,6 +154,11 @@ describe("the operation registry", () => {
       [fake("x", { command: undefined, variantOf: { kind: "nope", applies: () => true } })],
       /variant of "nope", which is no registered command/,
     ],
+    [
+      "a variant with a subcommand of its own",
+      [fake("xa"), fake("xb", { variantOf: { kind: "xa", applies: () => true } })],
+      /xb is a variant of xa: it runs under that subcommand/,
+    ],
     ["a bad id prefix", [fake("x", { idPrefix: "X-" })], /id prefix "X-"/],
   ])("refuses %s with a clear error", (_what, defs, message) => {
     expect(() => checkRegistry(defs)).toThrow(message);
