@@ -17,9 +17,7 @@ import type { OperationDefinition } from "./engine/definition.js";
 import { runSegment, type EngineDeps } from "./engine/engine.js";
 import type { EngineHooks } from "./engine/ports.js";
 import type { OperationKind, OperationsApi } from "./operations-api.js";
-import { renewDefinition } from "./renew/renew-definition.js";
-import { rotationDefinition } from "./rotation/rotation-definition.js";
-import { upgradeDefinition } from "./upgrade/upgrade-definition.js";
+import { builtInDefinitions, checkRegistry } from "./registry.js";
 import { expireOperation } from "./service/decide-operation.js";
 import { createOperationsService } from "./service/operations-service.js";
 import { randomOpId, randomToken, type ServiceDeps } from "./service/service-deps.js";
@@ -56,8 +54,8 @@ export interface OperationsDeps {
   hooks?: EngineHooks;
   /** Slack user groups named in approvers/requesters/readers; default: none resolvable (groups grant nothing). */
   groups?: GroupDirectory;
-  /** Operation definitions; default: rotation, upgrade and renewal by restart. */
-  definitions?: OperationDefinition[];
+  /** Operation definitions; default: the registry's (src/operations/registry.ts). Checked at startup. */
+  definitions?: readonly OperationDefinition[];
 }
 
 export type Operations = OperationsApi & { startWorkers(): Promise<void>; close(): Promise<void> };
@@ -66,9 +64,8 @@ export type Operations = OperationsApi & { startWorkers(): Promise<void>; close(
 export function createOperations(deps: OperationsDeps): Operations {
   const prefix = deps.prefix ?? "rke2-chatops";
   const q = deps.queueOptions ?? {};
-  const definitions = new Map<OperationKind, OperationDefinition>(
-    (deps.definitions ?? [rotationDefinition, upgradeDefinition, renewDefinition]).map((d) => [d.kind, d]),
-  );
+  // Throws on a duplicate kind, id prefix, subcommand or step: a broken registry never starts.
+  const definitions = checkRegistry(deps.definitions ?? builtInDefinitions);
   const log = deps.logger.child({ component: "operations" });
   const ledger = createRedisLedger(deps.redis, {
     prefix,
@@ -98,7 +95,11 @@ export function createOperations(deps: OperationsDeps): Operations {
     access,
     preflightLockTtlMs: (q.preflightLockTtlSeconds ?? 600) * 1000,
     commandTimeoutMs,
-    newOpId: (kind) => randomOpId(definitions.get(kind)?.idPrefix ?? kind.slice(0, 3)),
+    newOpId: (kind: OperationKind) => {
+      const def = definitions.get(kind);
+      if (!def) throw new Error(`no registered operation "${kind}"`);
+      return randomOpId(def.idPrefix);
+    },
   };
   let draining = false;
   const engine: EngineDeps = {

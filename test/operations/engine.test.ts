@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { z } from "zod";
 import { parseInventory } from "../../src/config/load-inventory.js";
 import type { OperationDefinition, StepContext, StepDef } from "../../src/operations/engine/definition.js";
 import { runSegment, type EngineDeps } from "../../src/operations/engine/engine.js";
@@ -73,14 +74,15 @@ function definition(w: World): OperationDefinition {
   });
   return {
     kind: "rotate",
+    idPrefix: "rot",
     title: "Fake",
-    parseArgs: () => ({ ok: true, params: {} }),
+    args: z.tuple([]).transform(() => ({})),
     preflight: async () => ({ ok: false, problems: ["not used"] }),
     phases: [
       {
         id: "p1",
         title: "Phase one",
-        steps: { one: step("one", 1), two: step("two", 2, { retryFrom: "one" }) },
+        steps: [step("one", 1), step("two", 2, { retryFrom: "one" })],
         report: () => ["p1 done"],
       },
     ],
@@ -215,10 +217,9 @@ describe("engine core with fake steps (real Redis ledger)", () => {
           phases: [
             {
               ...definition(w).phases[0]!,
-              steps: {
-                ...definition(w).phases[0]!.steps,
-                one: { ...definition(w).phases[0]!.steps.one!, check: async () => ({ done: false }) },
-              },
+              steps: definition(w).phases[0]!.steps.map((s) =>
+                s.id === "one" ? { ...s, check: async () => ({ done: false }) } : s,
+              ),
             },
           ],
         },

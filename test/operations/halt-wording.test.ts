@@ -23,7 +23,7 @@ const NODES = JSON.stringify({
 
 /** The afterHalt of the definition's agent phase, run against an API that lists agent-1 as cordoned. */
 async function haltNote(def: OperationDefinition): Promise<string[]> {
-  const phase = def.phases.find((p) => p.afterHalt && p.steps.cordon);
+  const phase = def.phases.find((p) => p.afterHalt && p.steps.some((s) => s.id === "cordon"));
   expect(phase, `${def.kind} has a cordoning phase with afterHalt`).toBeDefined();
   const ctx = {
     cluster: { name: "c", nodes: [{ name: "cp-1" }, { name: "agent-1" }] },

@@ -146,6 +146,20 @@ describe.skipIf(!ns.ok)(
       expect(ops.calls).toHaveLength(3);
     });
 
+    it("routes each registered operation's subcommand generically: its preparing text, the words after the cluster", async () => {
+      ops.calls.length = 0;
+      const u = await slash("upgrade sim v1.31 suc", "U0ALICE");
+      expect(u.json?.text).toContain("Preparing an upgrade plan for sim to v1.31 (preflight checks first)");
+      await fake.waitForResponses(u.responseUrl);
+      const n = await slash("renew sim", "U0ALICE");
+      expect(n.json?.text).toContain("Preparing a renewal-by-restart plan for sim");
+      await fake.waitForResponses(n.responseUrl);
+      expect(ops.calls).toMatchObject([
+        { fn: "request", kind: "upgrade", cluster: "sim", args: ["v1.31", "suc"] },
+        { fn: "request", kind: "renew", cluster: "sim", args: [] },
+      ]);
+    });
+
     it("routes button clicks: decisions to ops.decide, refusals ephemeral to the clicker, alert buttons to a rotation request", async () => {
       ops.calls.length = 0;
       const ok = await fake.clickButton({

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { parseCommand } from "../../src/slack/commands/parse-command.js";
 
+/** An operation's subcommand: the registry's kind, the cluster, and the words after it. */
+const op = (operation: string, args: string[]) => ({ kind: "operation", operation, cluster: "prod", args });
+
 describe("parseCommand", () => {
   it.each([
     ["", { kind: "help" }],
@@ -9,11 +12,12 @@ describe("parseCommand", () => {
     ["certs", { kind: "certs" }],
     ["certs prod", { kind: "certs", cluster: "prod" }],
     ["certs prod prod-server-2", { kind: "certs", cluster: "prod", node: "prod-server-2" }],
-    ["rotate prod", { kind: "rotate", cluster: "prod" }],
-    ["upgrade prod v1.30.4+rke2r1", { kind: "upgrade", cluster: "prod", target: "v1.30.4+rke2r1" }],
-    ["upgrade prod stable", { kind: "upgrade", cluster: "prod", target: "stable" }],
-    ["upgrade prod stable suc", { kind: "upgrade", cluster: "prod", target: "stable", method: "suc" }],
-    ["upgrade prod v1.31 ssh", { kind: "upgrade", cluster: "prod", target: "v1.31", method: "ssh" }],
+    ["rotate prod", op("rotate", [])],
+    ["renew prod", op("renew", [])],
+    ["upgrade prod v1.30.4+rke2r1", op("upgrade", ["v1.30.4+rke2r1"])],
+    ["upgrade prod stable", op("upgrade", ["stable"])],
+    ["upgrade prod stable suc", op("upgrade", ["stable", "suc"])],
+    ["upgrade prod v1.31 ssh", op("upgrade", ["v1.31", "ssh"])],
     ["upgrade-plan prod v1.31", { kind: "upgrade-plan", cluster: "prod", target: "v1.31" }],
     ["status", { kind: "status" }],
     ["status prod", { kind: "status", cluster: "prod" }],

@@ -71,7 +71,12 @@ describe("Renew by restart button", () => {
 
 describe("/rke2 renew", () => {
   it("parses a cluster and refuses anything else with the usage line", () => {
-    expect(parseCommand("renew prod")).toEqual({ kind: "renew", cluster: "prod" });
+    expect(parseCommand("renew prod")).toEqual({
+      kind: "operation",
+      operation: "renew",
+      cluster: "prod",
+      args: [],
+    });
     expect(parseCommand("renew")).toMatchObject({ kind: "invalid", usage: "/rke2 renew <cluster>" });
     expect(parseCommand("renew prod now")).toMatchObject({
       kind: "invalid",

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { CertRecord } from "../../certs/cert-types.js";
 import type { ClusterSpec, Inventory, NodeSpec } from "../../config/inventory.js";
 import type { Clock } from "../../shared/clock.js";
@@ -16,21 +17,46 @@ import type { NodeLedger, OpRecord, PlanText, PlannedPhase, StepRecord } from ".
  */
 export interface OperationDefinition {
   kind: OperationKind;
-  /** Operation ids start with this (`rot-k3x9a2mf`); default: the kind's first three letters. */
-  idPrefix?: string;
+  /** Operation ids start with this (`rot-k3x9a2mf`); unique in the registry. */
+  idPrefix: string;
   title: string;
+  /** How `/rke2` offers it (absent on a variant: it runs under the command it is a variant of). */
+  command?: CommandSpec;
+  /**
+   * The words after `/rke2 <command> <cluster>` → params. The one validation: the Slack parser
+   * accepts what some definition of the command accepts, the request runs the picked one's.
+   */
+  args: ArgSchema;
+  /**
+   * A form the command accepts that this definition cannot run (`upgrade … suc` with no SUC variant
+   * registered): the refusal, checked with the arguments before anything is locked. Pure.
+   */
+  unavailable?(params: Record<string, unknown>): string | undefined;
   /**
    * This definition is another way to run the command `kind` (SUC upgrades for `upgrade`, Rancher
    * rotation for `rotate`): a request for `kind` runs this one when applies() says so. Pure.
    */
   variantOf?: { kind: OperationKind; applies(cluster: ClusterSpec, args: readonly string[]): boolean };
-  /** Validate the words after `/rke2 <kind> <cluster>`. Pure. */
-  parseArgs(args: string[]): { ok: true; params: Record<string, unknown> } | { ok: false; message: string };
   /** Read-only checks before anything is posted for approval. */
   preflight(ctx: PreflightContext): Promise<PreflightResult>;
   phases: PhaseDef[];
   /** Lines for the final message (e.g. the before/after table). Pure over the ledger. */
   completion(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): CompletionText;
+}
+
+/** Validates the argument words and turns them into the operation's params. */
+export type ArgSchema = z.ZodType<Record<string, unknown>>;
+
+/** An operation's subcommand, as plain data: the Slack parser, `/rke2 help` and the manifest read it. */
+export interface CommandSpec {
+  /** `/rke2 <name> <cluster> …` */
+  name: string;
+  /** The whole usage line, e.g. "/rke2 upgrade <cluster> <version|channel> [ssh|suc]". */
+  usage: string;
+  /** One line for `/rke2 help`. */
+  summary: string;
+  /** The ack while the preflight runs ("Preparing a … plan for <cluster>…"). `args`: the words after the cluster. */
+  preparing(cluster: string, args: readonly string[]): string;
 }
 
 export interface CompletionText {
@@ -70,7 +96,8 @@ export interface PreflightContext {
 export interface PhaseDef {
   id: string;
   title: string;
-  steps: Record<string, StepDef>;
+  /** In the order a node runs them; each keyed by its own `id` (what plans name). */
+  steps: StepDef[];
   /** Best effort after a failed step: leave the node serving. Returns what it did, for the report. */
   recover?(ctx: StepContext, ledger: Readonly<NodeLedger>): Promise<string[]>;
   /**
@@ -116,6 +143,10 @@ export interface StepDef {
   /** Acting interrupts the node's service or workloads (stop, restart, drain): application checks follow it. */
   disruptive?: boolean;
 }
+
+/** The phase's step named `id` in a plan, if the definition has one. */
+export const stepOf = (phase: PhaseDef, id: string): StepDef | undefined =>
+  phase.steps.find((s) => s.id === id);
 
 /** A step that changes nothing on the node: verify() is all it does. */
 export function readOnlyStep(s: Pick<StepDef, "id" | "title" | "verify" | "retryFrom">): StepDef {

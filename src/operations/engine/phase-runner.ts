@@ -1,5 +1,11 @@
 import type { ClusterSpec, Inventory } from "../../config/inventory.js";
-import type { PhaseContext, PhaseDef, RemoteAccess, StepContext } from "./definition.js";
+import {
+  stepOf,
+  type PhaseContext,
+  type PhaseDef,
+  type RemoteAccess,
+  type StepContext,
+} from "./definition.js";
 import {
   stepKey,
   type AuditEntry,
@@ -124,7 +130,7 @@ async function runItem(
   if (failedAt >= 0) {
     const from = Math.max(
       0,
-      item.steps.indexOf(def.steps[item.steps[failedAt]!]?.retryFrom ?? item.steps[failedAt]!),
+      item.steps.indexOf(stepOf(def, item.steps[failedAt]!)?.retryFrom ?? item.steps[failedAt]!),
     );
     // Attempts are kept: a step that ran before must look at the node before acting again.
     for (const s of item.steps.slice(from, failedAt + 1)) {
@@ -160,7 +166,7 @@ async function runItem(
     if (d.signal.aborted) throw new StepAborted(stepKey(phase.id, id));
     if ((await d.ledger.get(op.id))?.cancelRequested) return { kind: "cancelled" };
     if (d.draining?.()) return { kind: "yield" };
-    const step = def.steps[id];
+    const step = stepOf(def, id);
     if (!step) return fail(id, `operation definition has no step ${id}`);
     if (step.disruptive && d.hooks.beforeDisruptive) {
       const gate = await d.hooks
@@ -218,7 +224,7 @@ async function runItem(
           cluster: d.cluster,
           node,
           phaseId: phase.id,
-          disrupted: item.steps.some((s) => def.steps[s]?.disruptive === true),
+          disrupted: item.steps.some((s) => stepOf(def, s)?.disruptive === true),
         })
       : { ok: true as const };
     if (!check.ok) {

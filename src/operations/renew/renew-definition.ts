@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { forNodes } from "../common/for-nodes.js";
 import { finalHealthStep } from "../common/final-health-step.js";
 import { clusterPreflight } from "../common/preflight-checks.js";
@@ -24,8 +25,14 @@ export const renewDefinition: OperationDefinition = {
   kind: "renew",
   idPrefix: "ren",
   title: TITLE,
-  parseArgs: (args) =>
-    args.length === 0 ? { ok: true, params: {} } : { ok: false, message: "usage: /rke2 renew <cluster>" },
+  command: {
+    name: "renew",
+    usage: "/rke2 renew <cluster>",
+    summary:
+      "renew the certificates inside the renewal window by an approved rolling restart (keys kept, nothing rotated)",
+    preparing: (cluster) => `Preparing a renewal-by-restart plan for ${cluster} (preflight checks first)…`,
+  },
+  args: z.tuple([]).transform(() => ({})),
   async preflight(ctx) {
     const problems = await clusterPreflight(ctx.remote, ctx.cluster);
     if (problems.length > 0) return { ok: false, problems };
@@ -68,19 +75,19 @@ export const renewDefinition: OperationDefinition = {
     {
       id: RENEW_PHASE.snapshot,
       title: "Snapshot",
-      steps: { snapshot: snapshotStep },
+      steps: [snapshotStep],
       report: snapshotReport,
     },
     {
       id: RENEW_PHASE.servers,
       title: "Server restarts",
-      steps: {
-        "record-before": recordBeforeStep,
-        restart: restartStep("rke2-server"),
-        "wait-ready": waitReadyStep,
-        "verify-renewed": verifyRenewedStep,
-        "final-health": finalHealthStep,
-      },
+      steps: [
+        recordBeforeStep,
+        restartStep("rke2-server"),
+        waitReadyStep,
+        verifyRenewedStep,
+        finalHealthStep,
+      ],
       // After a failed step: the node's service started again if the restart left it stopped.
       recover: leaveServing,
       report: serverReport,
@@ -88,15 +95,15 @@ export const renewDefinition: OperationDefinition = {
     {
       id: RENEW_PHASE.agents,
       title: "Agent restarts",
-      steps: {
-        cordon: cordonStep,
-        drain: drainStep,
-        restart: restartStep("rke2-agent"),
-        "wait-ready": waitReadyStep,
-        "verify-renewed": verifyRenewedStep,
-        uncordon: uncordonStep,
-        "final-health": finalHealthStep,
-      },
+      steps: [
+        cordonStep,
+        drainStep,
+        restartStep("rke2-agent"),
+        waitReadyStep,
+        verifyRenewedStep,
+        uncordonStep,
+        finalHealthStep,
+      ],
       recover: leaveServing,
       afterHalt: cordonedNodes(TITLE),
       report: agentReport,

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { systemctl } from "../../rke2/commands.js";
 import { clusterPreflight, credentialRefusal } from "../common/preflight-checks.js";
 import { finalHealthStep } from "../common/final-health-step.js";
@@ -47,9 +48,15 @@ async function leaveServing(
 
 export const rotationDefinition: OperationDefinition = {
   kind: "rotate",
+  idPrefix: "rot",
   title: "Certificate rotation",
-  parseArgs: (args) =>
-    args.length === 0 ? { ok: true, params: {} } : { ok: false, message: "usage: /rke2 rotate <cluster>" },
+  command: {
+    name: "rotate",
+    usage: "/rke2 rotate <cluster>",
+    summary: "request an approved, phased certificate rotation of a cluster",
+    preparing: (cluster) => `Preparing a certificate rotation plan for ${cluster} (preflight checks first)…`,
+  },
+  args: z.tuple([]).transform(() => ({})),
   async preflight(ctx) {
     const problems = await clusterPreflight(ctx.remote, ctx.cluster);
     // kubectl refused for credentials: maybe a dark API, which this rotation is the fix for.
@@ -94,22 +101,22 @@ export const rotationDefinition: OperationDefinition = {
     {
       id: PHASE.backup,
       title: "Backup",
-      steps: { snapshot: snapshotStep, "tls-backup": tlsBackupStep },
+      steps: [snapshotStep, tlsBackupStep],
       report: backupReport,
     },
     {
       id: PHASE.servers,
       title: "Server roll",
-      steps: {
-        "record-before": recordBeforeStep,
-        stop: stopStep,
-        rotate: rotateStep,
-        start: startStep,
-        "wait-ready": waitReadyStep,
-        "verify-certs": verifyCertsStep,
-        "kubeconfig-copies": kubeconfigCopiesStep,
-        "final-health": finalHealthStep,
-      },
+      steps: [
+        recordBeforeStep,
+        stopStep,
+        rotateStep,
+        startStep,
+        waitReadyStep,
+        verifyCertsStep,
+        kubeconfigCopiesStep,
+        finalHealthStep,
+      ],
       recover: async (ctx, led) =>
         ctx.node.role === "server" ? leaveServing(ctx, led, "rke2-server", "stop") : [],
       report: serverRollReport,
@@ -117,12 +124,7 @@ export const rotationDefinition: OperationDefinition = {
     {
       id: PHASE.agents,
       title: "Agent verification",
-      steps: {
-        "await-renewal": awaitRenewalStep,
-        restart: restartAgentStep,
-        verify: verifyAgentStep,
-        "final-health": finalHealthStep,
-      },
+      steps: [awaitRenewalStep, restartAgentStep, verifyAgentStep, finalHealthStep],
       recover: async (ctx, led) =>
         ctx.node.role === "agent" ? leaveServing(ctx, led, "rke2-agent", "restart") : [],
       report: agentReport,

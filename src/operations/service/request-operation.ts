@@ -3,6 +3,8 @@ import { findCluster } from "../../config/inventory.js";
 import type { Outcome, OperationKind } from "../operations-api.js";
 import type { CommandRequester } from "../requester.js";
 import type { OperationDefinition, PreflightResult } from "../engine/definition.js";
+import { parseArgs } from "../engine/parse-args.js";
+import { planProblems } from "../engine/plan-check.js";
 import type { ClusterSpec } from "../../config/inventory.js";
 import { stepKey, type NodeLedger, type OpRecord, type PlannedPhase } from "../engine/records.js";
 import { ClusterLockLostError } from "../engine/ports.js";
@@ -44,7 +46,7 @@ export async function requestOperation(
   const def = pickDefinition(d.definitions, requested, cluster, args);
   if (!def) return { ok: false, message: `\`${requested}\` is not available yet.` };
   const kind = def.kind;
-  const parsed = def.parseArgs(args);
+  const parsed = parseArgs(def, args);
   if (!parsed.ok) return { ok: false, message: parsed.message };
   // Who may ask, and where: refused before anything is locked, connected to or run.
   const allowed = await d.access.mayRequest(cluster.name, by);
@@ -132,6 +134,9 @@ export async function requestOperation(
       clock: d.clock,
       log,
     });
+    // A plan naming a step the definition lacks would fail midway: refuse it before approval.
+    const unknownSteps = pre.ok ? planProblems(def, pre.phases) : [];
+    if (unknownSteps.length > 0) pre = { ok: false, problems: unknownSteps };
   } catch (e) {
     pre = { ok: false, problems: [`preflight error: ${(e as Error).message}`] };
   } finally {

@@ -4,8 +4,8 @@ import { snapshotStep } from "../rotation/backup-steps.js";
 import { cordonStep, drainStep, uncordonStep } from "./agent-steps.js";
 import { assessUpgrade } from "./assess-upgrade.js";
 import { postVerifyStep } from "./post-verify-step.js";
-import { parseUpgradeArgs } from "./upgrade-params.js";
-import { PHASE, planUpgradePhases, upgradePlanText, VERIFY_STEP } from "./upgrade-phases.js";
+import { sucUnavailable, upgradeArgs } from "./upgrade-params.js";
+import { PHASE, planUpgradePhases, upgradePlanText } from "./upgrade-phases.js";
 import { cordonedNodes, leaveServing } from "./upgrade-recovery.js";
 import { backupReport, rollReport, upgradeCompletion } from "./upgrade-reports.js";
 import { installStep, restartStep, waitReadyStep } from "./version-steps.js";
@@ -26,8 +26,17 @@ export function createUpgradeDefinition(deps: UpgradeDefinitionDeps = {}): Opera
   const fetchFn: FetchLike = deps.fetch ?? ((url, init) => fetch(url, init));
   return {
     kind: "upgrade",
+    idPrefix: "upg",
     title: TITLE,
-    parseArgs: parseUpgradeArgs,
+    command: {
+      name: "upgrade",
+      usage: "/rke2 upgrade <cluster> <version|channel> [ssh|suc]",
+      summary: "request an approved, phased RKE2 upgrade to a version (v1.30.4+rke2r1) or channel (stable)",
+      preparing: (cluster, args) =>
+        `Preparing an upgrade plan for ${cluster} to ${args[0] ?? "?"} (preflight checks first)…`,
+    },
+    args: upgradeArgs,
+    unavailable: sucUnavailable,
     async preflight(ctx) {
       const a = await assessUpgrade(
         { inventory: ctx.inventory, cluster: ctx.cluster, remote: ctx.remote, fetch: fetchFn },
@@ -46,16 +55,11 @@ export function createUpgradeDefinition(deps: UpgradeDefinitionDeps = {}): Opera
       };
     },
     phases: [
-      { id: PHASE.backup, title: "Backup", steps: { snapshot: snapshotStep }, report: backupReport },
+      { id: PHASE.backup, title: "Backup", steps: [snapshotStep], report: backupReport },
       {
         id: PHASE.servers,
         title: "Server roll",
-        steps: {
-          install: installStep("server"),
-          restart: restartStep("server"),
-          "wait-ready": waitReadyStep("server"),
-          [VERIFY_STEP]: postVerifyStep,
-        },
+        steps: [installStep("server"), restartStep("server"), waitReadyStep("server"), postVerifyStep],
         recover: leaveServing,
         afterHalt: cordonedNodes(TITLE),
         report: rollReport(PHASE.servers),
@@ -63,15 +67,15 @@ export function createUpgradeDefinition(deps: UpgradeDefinitionDeps = {}): Opera
       {
         id: PHASE.agents,
         title: "Agent roll",
-        steps: {
-          cordon: cordonStep,
-          drain: drainStep,
-          install: installStep("agent"),
-          restart: restartStep("agent"),
-          "wait-ready": waitReadyStep("agent"),
-          uncordon: uncordonStep,
-          [VERIFY_STEP]: postVerifyStep,
-        },
+        steps: [
+          cordonStep,
+          drainStep,
+          installStep("agent"),
+          restartStep("agent"),
+          waitReadyStep("agent"),
+          uncordonStep,
+          postVerifyStep,
+        ],
         recover: leaveServing,
         afterHalt: cordonedNodes(TITLE),
         report: rollReport(PHASE.agents),

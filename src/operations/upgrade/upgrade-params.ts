@@ -1,11 +1,14 @@
+import { z } from "zod";
 import type { NodeRole } from "../../config/inventory.js";
 import type { OpRecord } from "../engine/records.js";
 
 /** A version (v1.34.2+rke2r1), a minor channel (v1.34) or a named channel (stable, latest). */
-const TARGET_RE = /^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$/;
-
-export const UPGRADE_USAGE =
-  "usage: /rke2 upgrade <cluster> <version|channel> (e.g. v1.34.2+rke2r1, v1.34, stable)";
+const target = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$/,
+    "expected a version such as v1.30.4+rke2r1 or a channel such as stable",
+  );
 
 /** What one node ran when the plan was made. */
 export interface NodeBefore {
@@ -28,25 +31,16 @@ export interface UpgradeParams {
   nodes: NodeBefore[];
 }
 
-export function parseUpgradeArgs(
-  args: string[],
-): { ok: true; params: Record<string, unknown> } | { ok: false; message: string } {
-  // A trailing "ssh" names this (default) method; "suc" reaches here only when no SUC variant applies.
-  if (args[1] === "suc")
-    return {
-      ok: false,
-      message: "Upgrades through the System Upgrade Controller are not available in this build.",
-    };
-  if (args.length !== 1 && !(args.length === 2 && args[1] === "ssh"))
-    return { ok: false, message: UPGRADE_USAGE };
-  const requested = args[0]!;
-  if (!TARGET_RE.test(requested))
-    return {
-      ok: false,
-      message: `"${requested.slice(0, 70)}" is neither a version nor a channel name. ${UPGRADE_USAGE}`,
-    };
-  return { ok: true, params: { requested } };
-}
+/** The words after `/rke2 upgrade <cluster>`: a target and optionally the method (ssh, the default, or suc). */
+export const upgradeArgs = z
+  .union([z.tuple([target]), z.tuple([target, z.enum(["ssh", "suc"])])])
+  .transform(([requested, method]) => ({ requested, ...(method ? { method } : {}) }));
+
+/** "suc" reaches the SSH definition only when no SUC variant applies to the cluster. */
+export const sucUnavailable = (params: Record<string, unknown>): string | undefined =>
+  params.method === "suc"
+    ? "Upgrades through the System Upgrade Controller are not available in this build."
+    : undefined;
 
 export function upgradeParams(op: OpRecord): UpgradeParams {
   const p = op.params as Partial<UpgradeParams>;

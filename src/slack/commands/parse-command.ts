@@ -1,14 +1,16 @@
 import { z } from "zod";
 import { clusterNameSchema, nodeNameSchema } from "../../config/inventory-schema.js";
-import { SUBCOMMAND_USAGE, type SubcommandName } from "./usage.js";
+import { argIssue } from "../../operations/engine/parse-args.js";
+import type { OperationKind } from "../../operations/operations-api.js";
+import { builtInCommands, type OperationCommand } from "../../operations/registry.js";
+import { allSubcommands, SUBCOMMAND_USAGE, type SubcommandName } from "./usage.js";
 
 /** A parsed `/rke2` command. Malformed input is the `invalid` variant, never a throw. */
 export type Rke2Command =
   | { kind: "help" }
   | { kind: "certs"; cluster?: string; node?: string }
-  | { kind: "rotate"; cluster: string }
-  | { kind: "renew"; cluster: string }
-  | { kind: "upgrade"; cluster: string; target: string; method?: "ssh" | "suc" }
+  /** A registered operation's subcommand: `args` are the words after the cluster, valid for some definition of it. */
+  | { kind: "operation"; operation: OperationKind; cluster: string; args: string[] }
   | { kind: "upgrade-plan"; cluster: string; target: string }
   | { kind: "status"; cluster?: string }
   | { kind: "cancel"; operationId: string }
@@ -19,7 +21,7 @@ export type Rke2Command =
 
 const cluster = clusterNameSchema;
 const node = nodeNameSchema;
-/** A version (v1.30.4+rke2r1) or a release channel (stable, latest, v1.30). */
+/** A version (v1.30.4+rke2r1) or a release channel (stable, latest, v1.30), for upgrade-plan. */
 const target = z
   .string()
   .regex(
@@ -30,10 +32,7 @@ const operationId = z.string().regex(/^[a-z0-9-]{4,64}$/, "expected an operation
 
 const argSchemas = {
   certs: z.union([z.tuple([]), z.tuple([cluster]), z.tuple([cluster, node])]),
-  rotate: z.tuple([cluster]),
-  renew: z.tuple([cluster]),
   "refresh-kubeconfigs": z.tuple([cluster]),
-  upgrade: z.union([z.tuple([cluster, target]), z.tuple([cluster, target, z.enum(["ssh", "suc"])])]),
   "upgrade-plan": z.tuple([cluster, target]),
   status: z.union([z.tuple([]), z.tuple([cluster])]),
   cancel: z.tuple([operationId]),
@@ -49,7 +48,11 @@ const ALIASES: Record<string, SubcommandName> = {
 };
 const MAX_EXPLAIN_CHARS = 8000;
 
-export function parseCommand(rawText: string | undefined): Rke2Command {
+/** `operations`: the registry's subcommands (tests may pass others). */
+export function parseCommand(
+  rawText: string | undefined,
+  operations: readonly OperationCommand[] = builtInCommands(),
+): Rke2Command {
   const text = (rawText ?? "").trim();
   if (text === "") return { kind: "help" };
   const match = /^(\S+)\s*([\s\S]*)$/.exec(text);
@@ -59,42 +62,62 @@ export function parseCommand(rawText: string | undefined): Rke2Command {
 
   if (name === "help") return { kind: "help" };
   if (name === "explain") {
-    if (rest.trim() === "") return invalid("explain", "paste the error text after `explain`.");
+    if (rest.trim() === "")
+      return invalid("explain", SUBCOMMAND_USAGE.explain, "paste the error text after `explain`.");
     return { kind: "explain", text: rest.trim().slice(0, MAX_EXPLAIN_CHARS) };
   }
+  const args = rest.split(/\s+/).filter((a) => a !== "");
+  const operation = isArgCommand(name) ? undefined : operations.find((o) => o.spec.name === name);
+  if (operation) return parseOperation(operation, args);
   if (!isArgCommand(name)) {
     const shown = word.length > 30 ? `${word.slice(0, 30)}…` : word;
     return {
       kind: "invalid",
       message: `Unknown subcommand \`${shown}\`.`,
-      usage: Object.values(SUBCOMMAND_USAGE).join("\n"),
+      usage: allSubcommands(operations)
+        .map((c) => c.usage)
+        .join("\n"),
     };
   }
-  const args = rest.split(/\s+/).filter((a) => a !== "");
   const parsed = argSchemas[name].safeParse(args);
-  if (!parsed.success) return invalid(name, describeArgProblem(name, args, parsed.error.issues));
+  if (!parsed.success)
+    return invalid(
+      name,
+      SUBCOMMAND_USAGE[name],
+      describeArgProblem(SUBCOMMAND_USAGE[name], args, parsed.error.issues),
+    );
   return toCommand(name, parsed.data as string[]);
+}
+
+/** `<cluster>` then the words some definition of the command (base or variant) accepts. */
+function parseOperation(op: OperationCommand, args: string[]): Rke2Command {
+  const { name, usage } = op.spec;
+  const c = cluster.safeParse(args[0]);
+  const rest = args.slice(1);
+  const forms = op.argForms.map((f) => f.safeParse(rest));
+  if (c.success && forms.some((f) => f.success))
+    return { kind: "operation", operation: op.kind, cluster: c.data, args: rest };
+  // The base definition's complaint, its argument positions shifted past the cluster.
+  const problem = c.success
+    ? describeArgProblem(usage, args, forms[0]?.error?.issues ?? [], 1)
+    : describeArgProblem(
+        usage,
+        args,
+        c.error.issues.map((i) => ({ ...i, path: [0, ...i.path] })),
+      );
+  return invalid(name, usage, problem);
 }
 
 type ArgCommand = keyof typeof argSchemas;
 const isArgCommand = (name: string): name is ArgCommand => Object.hasOwn(argSchemas, name);
 
 function toCommand(name: ArgCommand, a: string[]): Rke2Command {
-  const [first, second, third] = a as [string, string, string | undefined];
+  const [first, second] = a as [string, string];
   switch (name) {
     case "certs":
       return { kind: "certs", ...(first ? { cluster: first } : {}), ...(second ? { node: second } : {}) };
-    case "rotate":
-    case "renew":
     case "refresh-kubeconfigs":
       return { kind: name, cluster: first };
-    case "upgrade":
-      return {
-        kind: name,
-        cluster: first,
-        target: second,
-        ...(third ? { method: third as "ssh" | "suc" } : {}),
-      };
     case "upgrade-plan":
       return { kind: name, cluster: first, target: second };
     case "status":
@@ -106,24 +129,24 @@ function toCommand(name: ArgCommand, a: string[]): Rke2Command {
   }
 }
 
-function describeArgProblem(name: ArgCommand, args: string[], issues: readonly z.core.$ZodIssue[]): string {
-  const expected = SUBCOMMAND_USAGE[name].split(" ").length - 2;
-  const optional = (SUBCOMMAND_USAGE[name].match(/\[/g) ?? []).length;
+/** Too many / missing arguments from the usage line, else the first argument a schema refused. */
+function describeArgProblem(
+  usage: string,
+  args: string[],
+  issues: readonly z.core.$ZodIssue[],
+  offset = 0,
+): string {
+  const expected = usage.split(" ").length - 2;
+  const optional = (usage.match(/\[/g) ?? []).length;
   if (args.length > expected) return `too many arguments (${args.length}).`;
   if (args.length < expected - optional) return "missing arguments.";
-  // Unions report their branches' issues nested; find the deepest one that names an argument.
-  const flat = flattenIssues(issues);
-  const issue = flat.find((i) => typeof i.path[0] === "number") ?? flat[0];
-  const index = typeof issue?.path[0] === "number" ? issue.path[0] : 0;
+  const issue = argIssue(issues);
+  const index = (typeof issue?.path[0] === "number" ? issue.path[0] : 0) + offset;
   const value = args[index] ?? "";
   const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
   return `\`${shown}\`: ${issue?.message ?? "not valid here"}.`;
 }
 
-function flattenIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
-  return issues.flatMap((i) => (i.code === "invalid_union" ? i.errors.flat().concat(i) : [i]));
-}
-
-function invalid(name: SubcommandName, problem: string): Rke2Command {
-  return { kind: "invalid", message: `\`${name}\`: ${problem}`, usage: SUBCOMMAND_USAGE[name] };
+function invalid(name: string, usage: string, problem: string): Rke2Command {
+  return { kind: "invalid", message: `\`${name}\`: ${problem}`, usage };
 }

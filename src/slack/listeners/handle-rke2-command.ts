@@ -1,4 +1,5 @@
 import { resolveScanTarget } from "../../certs/scan-inventory.js";
+import { builtInCommands } from "../../operations/registry.js";
 import type { CommandRequester } from "../../operations/requester.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
 import { parseCommand, type Rke2Command } from "../commands/parse-command.js";
@@ -19,7 +20,8 @@ export async function handleRke2Command(deps: ListenerDeps, input: SlashInput, a
     channelId: input.channelId,
     ...(input.userName ? { userName: input.userName } : {}),
   };
-  const log = deps.logger.child({ command: cmd.kind, user: input.userId, channel: input.channelId });
+  const name = cmd.kind === "operation" ? cmd.operation : cmd.kind;
+  const log = deps.logger.child({ command: name, user: input.userId, channel: input.channelId });
   log.info("slash command");
   switch (cmd.kind) {
     case "help":
@@ -41,7 +43,7 @@ export async function handleRke2Command(deps: ListenerDeps, input: SlashInput, a
     answer = await run(deps, cmd, by, input.responseUrl);
   } catch (err) {
     log.error({ err }, "slash command failed");
-    answer = failureMessage(`running \`/rke2 ${cmd.kind}\``);
+    answer = failureMessage(`running \`/rke2 ${name}\``);
   }
   await deps.chat.respond(input.responseUrl, answer).catch((err) => log.warn({ err }, "could not answer"));
 }
@@ -74,13 +76,8 @@ async function run(
   switch (cmd.kind) {
     case "audit":
       return auditAnswer(deps, cmd.target, by);
-    case "rotate":
-    case "renew":
-      return outcomeMessage(await deps.ops.request(cmd.kind, cmd.cluster, [], by));
-    case "upgrade":
-      return outcomeMessage(
-        await deps.ops.request("upgrade", cmd.cluster, [cmd.target, ...(cmd.method ? [cmd.method] : [])], by),
-      );
+    case "operation":
+      return outcomeMessage(await deps.ops.request(cmd.operation, cmd.cluster, cmd.args, by));
     case "status":
       return outcomeMessage(await deps.ops.status(cmd.cluster));
     case "cancel":
@@ -124,12 +121,13 @@ function workingOn(cmd: LaterCommand): string {
   switch (cmd.kind) {
     case "audit":
       return `Collecting the audit records of ${cmd.target}…`;
-    case "rotate":
-      return `Preparing a certificate rotation plan for ${cmd.cluster} (preflight checks first)…`;
-    case "renew":
-      return `Preparing a renewal-by-restart plan for ${cmd.cluster} (preflight checks first)…`;
-    case "upgrade":
-      return `Preparing an upgrade plan for ${cmd.cluster} to ${cmd.target} (preflight checks first)…`;
+    case "operation": {
+      const spec = builtInCommands().find((o) => o.kind === cmd.operation)?.spec;
+      return (
+        spec?.preparing(cmd.cluster, cmd.args) ??
+        `Preparing a plan for ${cmd.cluster} (preflight checks first)…`
+      );
+    }
     case "upgrade-plan":
       return `Building System Upgrade Controller plans for ${cmd.cluster} → ${cmd.target}…`;
     case "status":

@@ -1,12 +1,15 @@
 import type { App, BlockAction, ButtonAction, SlashCommand } from "@slack/bolt";
 import { REQUEST_ACTION_PATTERN } from "../../operations/button-value.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
+import { allSubcommands } from "../commands/usage.js";
 import type { ListenerDeps } from "./command-deps.js";
 import { handleButton, OPERATION_ACTION_PATTERN } from "./handle-button.js";
 import { handleRke2Command } from "./handle-rke2-command.js";
 
 /** The only place Bolt's listener types meet ours: one slash command, the operation and alert buttons. */
 export function registerListeners(app: App, deps: ListenerDeps): void {
+  // Refuse at startup an operation whose subcommand the parser could never reach.
+  allSubcommands();
   app.command("/rke2", async ({ command, ack }) => {
     const c: SlashCommand = command;
     await handleRke2Command(

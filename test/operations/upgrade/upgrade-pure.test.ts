@@ -3,7 +3,8 @@ import { shellQuote } from "../../../src/ssh/shell-quote.js";
 import { installCommand } from "../../../src/operations/upgrade/install-command.js";
 import { blockingBudgets, pdbAdvice, selects } from "../../../src/operations/upgrade/pdb-blockers.js";
 import { notRunning } from "../../../src/operations/upgrade/post-verify-step.js";
-import { parseUpgradeArgs } from "../../../src/operations/upgrade/upgrade-params.js";
+import { parseArgs } from "../../../src/operations/engine/parse-args.js";
+import { sucUnavailable, upgradeArgs } from "../../../src/operations/upgrade/upgrade-params.js";
 import { planUpgradePhases } from "../../../src/operations/upgrade/upgrade-phases.js";
 import type { ClusterSpec } from "../../../src/config/inventory.js";
 
@@ -30,12 +31,25 @@ describe("installer command", () => {
 });
 
 describe("target argument", () => {
+  const parseUpgradeArgs = (args: string[]) =>
+    parseArgs({ args: upgradeArgs, unavailable: sucUnavailable }, args);
   it.each([["v1.34.2+rke2r1"], ["v1.34"], ["stable"], ["latest"]])("accepts %s", (t) =>
     expect(parseUpgradeArgs([t])).toEqual({ ok: true, params: { requested: t } }),
   );
   it.each([[[]], [["a", "b"]], [["$(id)"]], [["-rf"]]])("refuses %j", (args) =>
     expect(parseUpgradeArgs(args).ok).toBe(false),
   );
+  it("names the method and refuses suc when no SUC variant took the request", () => {
+    expect(parseUpgradeArgs(["stable", "ssh"])).toEqual({
+      ok: true,
+      params: { requested: "stable", method: "ssh" },
+    });
+    expect(parseUpgradeArgs(["stable", "suc"])).toEqual({
+      ok: false,
+      message: "Upgrades through the System Upgrade Controller are not available in this build.",
+    });
+    expect(parseUpgradeArgs(["stable", "helm"])).toMatchObject({ ok: false, message: /`helm`/ });
+  });
 });
 
 const pdbList = (items: object[]) => JSON.stringify({ items });
