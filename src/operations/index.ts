@@ -17,6 +17,7 @@ import type { OperationDefinition } from "./engine/definition.js";
 import { runSegment, type EngineDeps } from "./engine/engine.js";
 import type { EngineHooks } from "./engine/ports.js";
 import type { OperationKind, OperationsApi } from "./operations-api.js";
+import { rancherRotationDefinition } from "./rancher-rotation/rancher-rotation-definition.js";
 import { renewDefinition } from "./renew/renew-definition.js";
 import { rotationDefinition } from "./rotation/rotation-definition.js";
 import { upgradeDefinition } from "./upgrade/upgrade-definition.js";
@@ -67,7 +68,9 @@ export function createOperations(deps: OperationsDeps): Operations {
   const prefix = deps.prefix ?? "rke2-chatops";
   const q = deps.queueOptions ?? {};
   const definitions = new Map<OperationKind, OperationDefinition>(
-    (deps.definitions ?? [rotationDefinition, upgradeDefinition, renewDefinition]).map((d) => [d.kind, d]),
+    (
+      deps.definitions ?? [rotationDefinition, upgradeDefinition, renewDefinition, rancherRotationDefinition]
+    ).map((d) => [d.kind, d]),
   );
   const log = deps.logger.child({ component: "operations" });
   const ledger = createRedisLedger(deps.redis, {
