@@ -80,8 +80,8 @@ export function generationStep(o: {
         target,
         o.services?.(ctx.cluster),
       );
-      const retried = r.conflicts > 0 ? ` after ${r.conflicts} concurrent edit(s) re-read` : "";
-      return { ok: true, summary: `asked Rancher for ${o.doing} (generation ${target})${retried}` };
+      // verify() writes the step's summary: it repeats the conflicts from this fact.
+      return { ok: true, facts: { [`${o.fact}Conflicts`]: r.conflicts } };
     },
     async verify(ctx) {
       const target = ctx.facts[o.fact] as number;
@@ -91,7 +91,12 @@ export function generationStep(o: {
           ok: false,
           failure: { message: `Rancher reports ${o.doing} (generation ${target}) failed: ${s.message}` },
         };
-      return { ok: true, summary: `Rancher reports ${o.doing} (generation ${target}) done, cluster Ready` };
+      const conflicts = Number(ctx.facts[`${o.fact}Conflicts`] ?? 0);
+      const retried = conflicts > 0 ? ` (asked after ${conflicts} concurrent edit(s) re-read)` : "";
+      return {
+        ok: true,
+        summary: `Rancher reports ${o.doing} (generation ${target}) done, cluster Ready${retried}`,
+      };
     },
   };
 }
