@@ -70,6 +70,7 @@ export const rancherRotationDefinition: OperationDefinition = {
       id: RPHASE.rotate,
       title: "Rotation (Rancher)",
       steps: { "record-before": recordBeforeStep, "rancher-rotate": rancherRotateStep },
+      // Rancher's answer only; the recorded leaves show up in the completion table.
       report: (op, nodes) => summaries(op, nodes, RPHASE.rotate).filter((l) => /Rancher/.test(l)),
     },
     {
