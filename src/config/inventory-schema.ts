@@ -85,6 +85,39 @@ export const nodeSchema = z.strictObject({
   ssh: sshSettingsSchema.optional(),
 });
 
+/** A Rancher-provisioned cluster: operations go through Rancher's API (src/rancher/), not SSH. */
+export const rancherSchema = z.strictObject({
+  url: z.url({ protocol: /^https$/, error: "expected the Rancher server's https URL" }),
+  /** Name of the environment variable holding the bearer token (the token never goes in the file). */
+  tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name"),
+  /** The provisioning.cattle.io/v1 Cluster object. */
+  name: clusterNameSchema,
+  namespace: clusterNameSchema.default("fleet-default"),
+  /** PEM CA bundle for a Rancher with a private CA. */
+  caFile: z.string().min(1).optional(),
+  /** Limit rotations to these services (Rancher's rotateCertificates.services); default all. */
+  rotateServices: z
+    .array(
+      z.enum([
+        "admin",
+        "api-server",
+        "auth-proxy",
+        "cloud-controller",
+        "controller-manager",
+        "etcd",
+        "kube-proxy",
+        "kubelet",
+        "rke2-controller",
+        "rke2-server",
+        "scheduler",
+      ]),
+    )
+    .min(1)
+    .optional(),
+  /** Longest wait for Rancher to report a snapshot or a rotation done. */
+  waitTimeoutSeconds: z.number().positive().max(86_400).default(1800),
+});
+
 /** A cluster's own `approvals` block: every key optional, overriding the top-level one key by key. */
 export const clusterApprovalsSchema = z.strictObject({
   approvers: principals.optional(),
@@ -105,6 +138,7 @@ export const clusterSchema = z.strictObject({
   ssh: sshSettingsSchema.optional(),
   maintenanceWindows: z.array(maintenanceWindowSchema).optional(),
   appChecks: z.array(appCheckSchema).optional(),
+  rancher: rancherSchema.optional(),
   nodes: z.array(nodeSchema).min(1, "a cluster needs at least one node"),
 });
 

@@ -25,6 +25,9 @@ export interface NodeSpec {
 export type MaintenanceWindow = NonNullable<RawInventory["clusters"][number]["maintenanceWindows"]>[number];
 export type AppCheck = NonNullable<RawInventory["clusters"][number]["appChecks"]>[number];
 
+/** The cluster's `rancher:` block, caFile resolved against the inventory's directory. */
+export type RancherSpec = NonNullable<RawInventory["clusters"][number]["rancher"]>;
+
 export type ClusterApprovals = NonNullable<RawInventory["clusters"][number]["approvals"]>;
 
 export interface ClusterSpec {
@@ -38,6 +41,8 @@ export interface ClusterSpec {
   nodes: NodeSpec[];
   maintenanceWindows: MaintenanceWindow[];
   appChecks: AppCheck[];
+  /** Rancher-provisioned: rotations go through Rancher (operations/rancher-rotation). */
+  rancher?: RancherSpec;
 }
 
 export interface Inventory {

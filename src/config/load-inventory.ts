@@ -62,6 +62,9 @@ function resolveInventory(raw: RawInventory, source: string): Inventory {
       ...(c.readers ? { readers: c.readers } : {}),
       maintenanceWindows: c.maintenanceWindows ?? [],
       appChecks: c.appChecks ?? [],
+      ...(c.rancher
+        ? { rancher: { ...c.rancher, ...(c.rancher.caFile ? { caFile: abs(c.rancher.caFile) } : {}) } }
+        : {}),
       nodes: c.nodes.map((n): NodeSpec => {
         const s = { ...DEFAULT_SSH, ...raw.ssh, ...c.ssh, ...n.ssh };
         return {

@@ -1,5 +1,6 @@
 import type { ArgSchema, CommandSpec, OperationDefinition } from "./engine/definition.js";
 import type { OperationKind } from "./operations-api.js";
+import { rancherRotationDefinition } from "./rancher-rotation/rancher-rotation-definition.js";
 import { renewDefinition } from "./renew/renew-definition.js";
 import { rotationDefinition } from "./rotation/rotation-definition.js";
 import { upgradeDefinition } from "./upgrade/upgrade-definition.js";
@@ -9,6 +10,7 @@ export const builtInDefinitions: readonly OperationDefinition[] = [
   rotationDefinition,
   upgradeDefinition,
   renewDefinition,
+  rancherRotationDefinition,
 ];
 
 /** One `/rke2` subcommand that requests an operation: its spec and every argument form it accepts. */

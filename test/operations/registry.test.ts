@@ -6,6 +6,7 @@ import type { OperationDefinition, StepDef } from "../../src/operations/engine/d
 import { planProblems } from "../../src/operations/engine/plan-check.js";
 import type { PlannedPhase } from "../../src/operations/engine/records.js";
 import { builtInDefinitions, checkRegistry, operationCommands } from "../../src/operations/registry.js";
+import { planRancherPhases } from "../../src/operations/rancher-rotation/rancher-plan.js";
 import { planRenewPhases } from "../../src/operations/renew/renew-plan.js";
 import { planRotationPhases } from "../../src/operations/rotation/rotation-plan.js";
 import { planUpgradePhases } from "../../src/operations/upgrade/upgrade-phases.js";
@@ -59,6 +60,7 @@ const plansOf: Record<string, () => PlannedPhase[][]> = {
       1,
     ),
   ],
+  "rancher-rotate": () => [planRancherPhases(cluster), planRancherPhases(serversOnly)],
   renew: () => [
     planRenewPhases(cluster, true),
     planRenewPhases(cluster, false),
@@ -117,8 +119,8 @@ describe("the operation registry", () => {
 
   it("accepts the built-in definitions: unique kinds, id prefixes, subcommands, phase and step ids", () => {
     const map = checkRegistry(builtInDefinitions);
-    expect([...map.keys()]).toEqual(["rotate", "upgrade", "renew"]);
-    expect(builtInDefinitions.map((d) => d.idPrefix)).toEqual(["rot", "upg", "ren"]);
+    expect([...map.keys()]).toEqual(["rotate", "upgrade", "renew", "rancher-rotate"]);
+    expect(builtInDefinitions.map((d) => d.idPrefix)).toEqual(["rot", "upg", "ren", "rrot"]);
   });
 
   it.each([
