@@ -20,6 +20,7 @@ import type { OperationKind, OperationsApi } from "./operations-api.js";
 import { renewDefinition } from "./renew/renew-definition.js";
 import { rotationDefinition } from "./rotation/rotation-definition.js";
 import { upgradeDefinition } from "./upgrade/upgrade-definition.js";
+import { sucUpgradeDefinition } from "./suc-upgrade/suc-definition.js";
 import { expireOperation } from "./service/decide-operation.js";
 import { createOperationsService } from "./service/operations-service.js";
 import { randomOpId, randomToken, type ServiceDeps } from "./service/service-deps.js";
@@ -67,7 +68,9 @@ export function createOperations(deps: OperationsDeps): Operations {
   const prefix = deps.prefix ?? "rke2-chatops";
   const q = deps.queueOptions ?? {};
   const definitions = new Map<OperationKind, OperationDefinition>(
-    (deps.definitions ?? [rotationDefinition, upgradeDefinition, renewDefinition]).map((d) => [d.kind, d]),
+    (deps.definitions ?? [rotationDefinition, upgradeDefinition, renewDefinition, sucUpgradeDefinition]).map(
+      (d) => [d.kind, d],
+    ),
   );
   const log = deps.logger.child({ component: "operations" });
   const ledger = createRedisLedger(deps.redis, {
