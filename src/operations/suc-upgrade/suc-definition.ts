@@ -8,6 +8,7 @@ import { VERIFY_STEP } from "../upgrade/upgrade-phases.js";
 import { cordonedNodes } from "../upgrade/upgrade-recovery.js";
 import { backupReport, upgradeCompletion } from "../upgrade/upgrade-reports.js";
 import { escapeMrkdwn as e } from "../../shared/mrkdwn.js";
+import { sucAbort } from "./suc-abort.js";
 import { cleanupSucStep, installSucStep } from "./suc-install-steps.js";
 import { sucPresence } from "./suc-kubectl.js";
 import { parseSucArgs, sucParams, type SucParams } from "./suc-params.js";
@@ -135,6 +136,7 @@ export function createSucUpgradeDefinition(deps: SucDefinitionDeps = {}): Operat
         report: planReport(SUC_PHASE.agents),
       },
     ],
+    onAbort: sucAbort,
     completion: sucCompletion,
   };
 }

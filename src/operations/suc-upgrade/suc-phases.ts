@@ -74,7 +74,7 @@ export function sucPlanText(opId: string, inv: Inventory, cluster: ClusterSpec, 
       : "*Agents*: none.",
     "*Then*: every node on the target and Ready, kube-system pods running, /readyz ok and etcd healthy; delete both plans" +
       (p.sucInstall ? " and the controller and CRD this operation installed." : "."),
-    "*On a failed job* (backoff limit, deadline, drain blocked by a PodDisruptionBudget): halt with the job's pod log; Retry re-creates the job; Abort leaves the plans to delete by hand.",
+    "*On a failed job* (backoff limit, deadline, drain blocked by a PodDisruptionBudget): halt with the job's pod log; Retry re-creates the job; Abort deletes the plans and uncordons what they cordoned.",
   ];
   return {
     summary: `Upgrade ${cluster.name} to ${p.target} through the System Upgrade Controller: ${todo("server").length} server(s), ${todo("agent").length} agent(s).`,

@@ -42,7 +42,7 @@ export function classifyFailure(j: JobJson, log: string): FailureKind {
 /** The guide's advice for each failure, and what Retry / Abort do here. */
 export function adviceFor(kind: FailureKind, node: string, job: string): string {
   const logs = `\`kubectl logs -n ${SUC_NS} job/${job}\``;
-  const then = `Then Retry (the bot deletes the failed job so the controller creates a new one). Abort ends the operation but leaves the plans: delete them with \`kubectl delete plan -n ${SUC_NS} server-plan agent-plan\` so the controller starts nothing more.`;
+  const then = `Then Retry (the bot deletes the failed job so the controller creates a new one). Abort deletes the plans and their jobs and uncordons the nodes the plan cordoned.`;
   switch (kind) {
     case "pdb":
       return `A PodDisruptionBudget blocks the drain of ${node}: audit PDBs with \`kubectl get pdb -A\`, adjust maxUnavailable if it is 0, or delete the blocking PDB for the upgrade window. ${then}`;

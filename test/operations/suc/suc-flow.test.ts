@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { mutateState } from "../../rig/fixtures/lib/state.mjs";
 import { namespacesAvailable, startSimCluster, type SimCluster } from "../../rig/sim-cluster.js";
 import { cmd, find } from "../support/command-log.js";
 import { APPROVERS, atGate, finished, REQUESTER, type Harness } from "../support/harness.js";
@@ -177,11 +179,15 @@ describe.skipIf(!avail.ok)(
     );
 
     it(
-      "a drain blocked by a PodDisruptionBudget halts the agent plan with the eviction error and the PDB advice",
+      "a drain blocked by a PodDisruptionBudget halts the agent plan with the eviction error and the PDB advice; Abort deletes the plans and uncordons only what the plan cordoned",
       { timeout: 240_000 },
       async () => {
         h = await createSucHarness(sim, inject("redisUrl"), { channelUrl: channels.url, manifests });
         sim.setKnob("agent-2", "suc-pdb-block", "1");
+        // Cordoned by someone before the operation: Abort must leave it so.
+        mutateState(join(sim.dir, "cluster"), (st) => {
+          st.nodes["agent-3"]!.cordoned = true;
+        });
         const { id } = await request(["v1.34"]);
         expect((await h.click(id, "approve")).ok).toBe(true);
         await h.waitFor(id, atGate(1));
@@ -196,6 +202,17 @@ describe.skipIf(!avail.ok)(
         expect(note.map(textOf).join("\n")).toContain("Cannot evict pod");
         expect(sim.nodeState("agent-2")).toMatchObject({ runningVersion: FROM, cordoned: true });
         expect(sim.nodeState("agent-1").runningVersion).toBe(TO);
+
+        // Abort: plans and jobs gone, the node the failed job cordoned back in service, agent-3 left as it was.
+        expect((await h.click(id, "abort")).ok).toBe(true);
+        const aborted = await h.waitFor(id, finished);
+        expect(aborted.status).toBe("aborted");
+        expect(sucState(sim)).toMatchObject({ plans: {}, jobs: [] });
+        expect(sim.nodeState("agent-2").cordoned).toBe(false);
+        expect(sim.nodeState("agent-3").cordoned).toBe(true);
+        expect(events().filter((e) => e.node === "agent-3")).toEqual([]);
+        const thread = await h.threadWith(aborted.message!.ts, "uncordoned agent-2");
+        expect(thread.map(textOf).join("\n")).toContain("deleted server-plan and agent-plan");
       },
     );
 
