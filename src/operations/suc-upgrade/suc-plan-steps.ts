@@ -129,17 +129,19 @@ export function waitNodeStep(role: PlanRole): StepDef {
   return {
     id: "wait-node",
     title: `wait for ${name} on the node`,
+    // Never "already done": the watch itself is the work (and the audit says so, not "already done").
     async check(ctx) {
       const jobs = await getItems<JobJson>(ctx.remote, ctx.cluster, "jobs");
       const failed = Array.isArray(jobs) ? jobsOf(jobs, name).filter((j) => failedCondition(j)) : [];
-      return failed.length ? { done: false, observed: { failedJobs: failed.map(jobName) } } : { done: true };
+      return { done: false, observed: { failedJobs: failed.map(jobName) } };
     },
     async act(ctx, check) {
       const names = (check.observed as { failedJobs: string[] }).failedJobs;
+      if (names.length === 0) return { ok: true };
       const run = await kubectlChange(ctx.remote, ctx.cluster, deleteJobs(names));
       if ("error" in run) return { ok: false, failure: { message: run.error } };
       return run.res.code === 0
-        ? { ok: true }
+        ? { ok: true, summary: `deleted the failed job(s) ${names.join(", ")}` }
         : {
             ok: false,
             failure: {
