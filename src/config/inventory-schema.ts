@@ -127,6 +127,16 @@ export const clusterApprovalsSchema = z.strictObject({
   expireAfterMinutes: z.number().positive().optional(),
 });
 
+/** Where the System Upgrade Controller's two manifests come from: paths on the servers or URLs (air-gapped sites mirror them). */
+const manifestRef = z
+  .string()
+  .min(1)
+  .max(2048)
+  .regex(/^(https?:\/\/\S+|\/[^\s'"]+)$/, "expected an https URL or an absolute path on the servers");
+export const sucManifestsSchema = z.strictObject({ crd: manifestRef, controller: manifestRef });
+/** `ssh`: install + restart over SSH; `suc`: System Upgrade Controller Plans (src/operations/suc-upgrade). */
+export const upgradeMethodSchema = z.enum(["ssh", "suc"], { error: 'expected "ssh" or "suc"' });
+
 export const clusterSchema = z.strictObject({
   name: clusterNameSchema,
   channel: slackChannelId,
@@ -139,6 +149,10 @@ export const clusterSchema = z.strictObject({
   maintenanceWindows: z.array(maintenanceWindowSchema).optional(),
   appChecks: z.array(appCheckSchema).optional(),
   rancher: rancherSchema.optional(),
+  /** Overrides of the top-level `upgrade.method` / `upgrade.sucManifests` for this cluster. */
+  upgrade: z
+    .strictObject({ method: upgradeMethodSchema.optional(), sucManifests: sucManifestsSchema.optional() })
+    .optional(),
   nodes: z.array(nodeSchema).min(1, "a cluster needs at least one node"),
 });
 
@@ -196,6 +210,8 @@ export const inventorySchema = z
           .default(
             "curl -sfL https://get.rke2.io | INSTALL_RKE2_TYPE={type} INSTALL_RKE2_VERSION={version} sh -",
           ),
+        method: upgradeMethodSchema.default("ssh"),
+        sucManifests: sucManifestsSchema.optional(),
       })
       .prefault({}),
     ssh: sshSettingsSchema

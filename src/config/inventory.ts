@@ -43,6 +43,8 @@ export interface ClusterSpec {
   appChecks: AppCheck[];
   /** Rancher-provisioned: rotations go through Rancher (operations/rancher-rotation). */
   rancher?: RancherSpec;
+  /** `upgrade.method` / `upgrade.sucManifests`, the cluster's own keys over the top-level ones; absent = ssh. */
+  upgrade?: ClusterUpgrade;
 }
 
 export interface Inventory {
@@ -65,3 +67,18 @@ export function findCluster(inv: Inventory, name: string): ClusterSpec | undefin
 
 export const servers = (c: ClusterSpec): NodeSpec[] => c.nodes.filter((n) => n.role === "server");
 export const agents = (c: ClusterSpec): NodeSpec[] => c.nodes.filter((n) => n.role === "agent");
+
+export type SucManifests = NonNullable<RawInventory["upgrade"]["sucManifests"]>;
+export interface ClusterUpgrade {
+  method: "ssh" | "suc";
+  sucManifests?: SucManifests;
+}
+
+/** The cluster's own `upgrade` keys over the top-level ones (resolved once, at load). */
+export function clusterUpgradeOf(
+  top: RawInventory["upgrade"],
+  own: RawInventory["clusters"][number]["upgrade"],
+): ClusterUpgrade {
+  const sucManifests = own?.sucManifests ?? top.sucManifests;
+  return { method: own?.method ?? top.method, ...(sucManifests ? { sucManifests } : {}) };
+}

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { ConfigError } from "./config-error.js";
 import { formatIssues } from "./format-issues.js";
-import type { Inventory, NodeSpec } from "./inventory.js";
+import { clusterUpgradeOf, type Inventory, type NodeSpec } from "./inventory.js";
 import { inventorySchema, type RawInventory } from "./inventory-schema.js";
 import type { SshPoolSettings } from "./ssh-pool-settings.js";
 
@@ -65,6 +65,7 @@ function resolveInventory(raw: RawInventory, source: string): Inventory {
       ...(c.rancher
         ? { rancher: { ...c.rancher, ...(c.rancher.caFile ? { caFile: abs(c.rancher.caFile) } : {}) } }
         : {}),
+      upgrade: clusterUpgradeOf(raw.upgrade, c.upgrade),
       nodes: c.nodes.map((n): NodeSpec => {
         const s = { ...DEFAULT_SSH, ...raw.ssh, ...c.ssh, ...n.ssh };
         return {

@@ -3,6 +3,7 @@ import type { OperationKind } from "./operations-api.js";
 import { rancherRotationDefinition } from "./rancher-rotation/rancher-rotation-definition.js";
 import { renewDefinition } from "./renew/renew-definition.js";
 import { rotationDefinition } from "./rotation/rotation-definition.js";
+import { sucUpgradeDefinition } from "./suc-upgrade/suc-definition.js";
 import { upgradeDefinition } from "./upgrade/upgrade-definition.js";
 
 /** The built-in operations. Adding one = its folder plus one line here. */
@@ -11,6 +12,7 @@ export const builtInDefinitions: readonly OperationDefinition[] = [
   upgradeDefinition,
   renewDefinition,
   rancherRotationDefinition,
+  sucUpgradeDefinition,
 ];
 
 /** One `/rke2` subcommand that requests an operation: its spec and every argument form it accepts. */

@@ -4,10 +4,13 @@ import { stringify } from "yaml";
  * System Upgrade Controller Plans as the operations guide describes them, pinned to an exact
  * version (spec.version) instead of a channel so that a later release cannot slip in.
  */
-export function sucPlans(
-  version: string,
-  opts: { agentConcurrency: number },
-): { server: object; agent: object } {
+export interface SucPlanOptions {
+  agentConcurrency: number;
+  /** Agents are drained (not only cordoned) before their upgrade, bounded by this timeout. */
+  drain?: { timeoutSeconds: number };
+}
+
+export function sucPlans(version: string, opts: SucPlanOptions): { server: object; agent: object } {
   const server = {
     apiVersion: "upgrade.cattle.io/v1",
     kind: "Plan",
@@ -40,6 +43,17 @@ export function sucPlans(
       nodeSelector: {
         matchExpressions: [{ key: "node-role.kubernetes.io/control-plane", operator: "DoesNotExist" }],
       },
+      ...(opts.drain
+        ? {
+            // SUC's DrainSpec.timeout is a Go time.Duration: nanoseconds in JSON/YAML.
+            drain: {
+              deleteEmptydirData: true,
+              ignoreDaemonSets: true,
+              force: false,
+              timeout: opts.drain.timeoutSeconds * 1e9,
+            },
+          }
+        : {}),
       prepare: { image: "rancher/rke2-upgrade", args: ["prepare", "server-plan"] },
       serviceAccountName: "system-upgrade",
       upgrade: { image: "rancher/rke2-upgrade" },
@@ -50,7 +64,7 @@ export function sucPlans(
 }
 
 /** Both plans as one multi-document YAML file. */
-export function sucPlansYaml(version: string, opts: { agentConcurrency: number }): string {
+export function sucPlansYaml(version: string, opts: SucPlanOptions): string {
   const { server, agent } = sucPlans(version, opts);
   return `# System Upgrade Controller plans for RKE2 ${version}\n${stringify(server)}---\n${stringify(agent)}`;
 }

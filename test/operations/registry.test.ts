@@ -8,6 +8,7 @@ import type { PlannedPhase } from "../../src/operations/engine/records.js";
 import { builtInDefinitions, checkRegistry, operationCommands } from "../../src/operations/registry.js";
 import { planRancherPhases } from "../../src/operations/rancher-rotation/rancher-plan.js";
 import { planRenewPhases } from "../../src/operations/renew/renew-plan.js";
+import { planSucPhases } from "../../src/operations/suc-upgrade/suc-phases.js";
 import { planRotationPhases } from "../../src/operations/rotation/rotation-plan.js";
 import { planUpgradePhases } from "../../src/operations/upgrade/upgrade-phases.js";
 import { parseCommand } from "../../src/slack/commands/parse-command.js";
@@ -61,6 +62,17 @@ const plansOf: Record<string, () => PlannedPhase[][]> = {
     ),
   ],
   "rancher-rotate": () => [planRancherPhases(cluster), planRancherPhases(serversOnly)],
+  "suc-upgrade": () =>
+    [true, false].flatMap((sucInstall) => [
+      planSucPhases(cluster, { ...upgradeParams, method: "suc", sucInstall, cordonedBefore: [] }),
+      planSucPhases(serversOnly, {
+        ...upgradeParams,
+        nodes: upgradeParams.nodes.filter((n) => n.role === "server"),
+        method: "suc",
+        sucInstall,
+        cordonedBefore: [],
+      }),
+    ]),
   renew: () => [
     planRenewPhases(cluster, true),
     planRenewPhases(cluster, false),
@@ -119,8 +131,8 @@ describe("the operation registry", () => {
 
   it("accepts the built-in definitions: unique kinds, id prefixes, subcommands, phase and step ids", () => {
     const map = checkRegistry(builtInDefinitions);
-    expect([...map.keys()]).toEqual(["rotate", "upgrade", "renew", "rancher-rotate"]);
-    expect(builtInDefinitions.map((d) => d.idPrefix)).toEqual(["rot", "upg", "ren", "rrot"]);
+    expect([...map.keys()]).toEqual(["rotate", "upgrade", "renew", "rancher-rotate", "suc-upgrade"]);
+    expect(builtInDefinitions.map((d) => d.idPrefix)).toEqual(["rot", "upg", "ren", "rrot", "suc"]);
   });
 
   it.each([

@@ -40,6 +40,11 @@ export interface OperationDefinition {
   /** Read-only checks before anything is posted for approval. */
   preflight(ctx: PreflightContext): Promise<PreflightResult>;
   phases: PhaseDef[];
+  /**
+   * Abort of a halted operation, before its lock is released: undo what must not outlive it (SUC
+   * plans a controller would keep acting on). Idempotent, best effort; lines for the thread.
+   */
+  onAbort?(ctx: AbortContext): Promise<string[]>;
   /** Lines for the final message (e.g. the before/after table). Pure over the ledger. */
   completion(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): CompletionText;
 }
@@ -169,6 +174,9 @@ export interface StepContext {
   signal: AbortSignal;
   log: Logger;
 }
+
+/** What onAbort sees: the halted operation and a way to reach its cluster. */
+export type AbortContext = Pick<StepContext, "op" | "cluster" | "inventory" | "remote" | "clock" | "log">;
 
 /** What a phase-wide hook sees: a StepContext without a node. */
 export type PhaseContext = Pick<

@@ -4,6 +4,8 @@ import type { CommandRequester } from "../requester.js";
 import type { Actor } from "../engine/authorize.js";
 import type { AuditEntry, OpRecord } from "../engine/records.js";
 import { applyDecision, expireIfDue, requestCancel, type Transition } from "../engine/state-machine.js";
+import { escapeMrkdwn } from "../../shared/mrkdwn.js";
+import { abortCleanup } from "./abort-cleanup.js";
 import { auditOf, type ServiceDeps } from "./service-deps.js";
 
 type Act = DecisionAction | "cancel";
@@ -67,12 +69,14 @@ async function transact(
       return { ok: false, operationId: opId, message: tr.message };
     }
     if (tr.next === op) return { ok: true, operationId: opId, message: tr.message };
+    // Idempotent: a lost CAS below re-runs it on the next attempt.
+    const undone = act === "abort" ? await abortCleanup(d, op) : [];
     const lock = tr.effect === "release" ? "release" : undefined;
     const audit = auditOf(now, "decision", tr.message, by.userId, clickAudit(op, act, by, "accepted"));
     if (!(await d.ledger.casOp(op, tr.next, audit, lock))) continue;
     const next = { ...tr.next, version: op.version + 1 };
     if (tr.effect === "run") await d.scheduler.enqueueRun(opId, next.runSeq);
-    await announce(d, next, tr.message);
+    await announce(d, next, [tr.message, ...undone.map((l) => `• ${escapeMrkdwn(l)}`)].join("\n"));
     return { ok: true, operationId: opId, message: tr.message };
   }
   return { ok: false, operationId: opId, message: `${opId} is busy; try again.` };

@@ -3,7 +3,7 @@ import type { NodeRole } from "../../config/inventory.js";
 import type { OpRecord } from "../engine/records.js";
 
 /** A version (v1.34.2+rke2r1), a minor channel (v1.34) or a named channel (stable, latest). */
-const target = z
+export const upgradeTarget = z
   .string()
   .regex(
     /^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$/,
@@ -33,7 +33,7 @@ export interface UpgradeParams {
 
 /** The words after `/rke2 upgrade <cluster>`: a target and optionally the method (ssh, the default, or suc). */
 export const upgradeArgs = z
-  .union([z.tuple([target]), z.tuple([target, z.enum(["ssh", "suc"])])])
+  .union([z.tuple([upgradeTarget]), z.tuple([upgradeTarget, z.enum(["ssh", "suc"])])])
   .transform(([requested, method]) => ({ requested, ...(method ? { method } : {}) }));
 
 /** "suc" reaches the SSH definition only when no SUC variant applies to the cluster. */

@@ -1,0 +1,233 @@
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { mutateState } from "../../rig/fixtures/lib/state.mjs";
+import { namespacesAvailable, startSimCluster, type SimCluster } from "../../rig/sim-cluster.js";
+import { cmd, find } from "../support/command-log.js";
+import { APPROVERS, atGate, finished, REQUESTER, type Harness } from "../support/harness.js";
+import { textOf } from "../support/recording-chat.js";
+import { startChannelServer, type ChannelServer } from "../upgrade/support/channel-server.js";
+import { AGENTS, FROM, SERVERS, sixNodes, TO } from "../upgrade/support/upgrade-harness.js";
+import { INSTALL, MUTATING } from "../upgrade/support/upgrade-log.js";
+import {
+  createSucHarness,
+  resetSuc,
+  sucState,
+  writeManifests,
+  type SucEvent,
+} from "./support/suc-harness.js";
+
+const avail = namespacesAvailable();
+const ALL = [...SERVERS, ...AGENTS];
+
+describe.skipIf(!avail.ok)(
+  "upgrade through the System Upgrade Controller, 3 servers + 3 agents (real sshd, real Redis)",
+  () => {
+    let sim: SimCluster;
+    let channels: ChannelServer;
+    let manifests: { crd: string; controller: string };
+    let h: Harness | undefined;
+
+    beforeAll(async () => {
+      [sim, channels] = await Promise.all([
+        startSimCluster({ name: "sucflow", nodes: sixNodes() }),
+        startChannelServer(),
+      ]);
+      manifests = writeManifests(sim);
+    });
+    afterEach(async () => {
+      await h?.close();
+      h = undefined;
+      resetSuc(sim);
+    });
+    afterAll(async () => {
+      await sim?.stop();
+      await channels?.close();
+    });
+
+    const events = () => sucState(sim)?.events ?? [];
+    const seqOf = (pred: (e: SucEvent) => boolean) =>
+      events()
+        .filter(pred)
+        .map((e) => e.seq);
+
+    async function request(args: string[]) {
+      const t0 = Date.now();
+      const req = await h!.ops.request("upgrade", sim.name, args, { userId: REQUESTER });
+      expect(req.ok, req.message).toBe(true);
+      const id = req.operationId!;
+      const op = await h!.op(id);
+      const mutated = find(
+        sim.commandLog().filter((e) => e.t >= t0),
+        undefined,
+        /kubectl .*\b(apply|delete)\b/,
+      );
+      return { id, op, plan: textOf(h!.chat.latest(op.message!.ts)!), mutated, t0 };
+    }
+
+    it(
+      "three approvals: snapshot + controller install, server plan, agent plan; servers before agents; plans and controller gone at the end",
+      { timeout: 240_000 },
+      async () => {
+        h = await createSucHarness(sim, inject("redisUrl"), { channelUrl: channels.url, manifests });
+        const { id, op: planned, plan, mutated, t0 } = await request(["v1.34"]);
+        expect(planned.kind).toBe("suc-upgrade");
+        expect(id).toMatch(/^suc-/);
+        expect(plan).toContain(`version: ${TO}`);
+        expect(plan).toContain("install the System Upgrade Controller from");
+        expect(plan).toContain(manifests.controller);
+        for (const n of ALL)
+          expect(plan).toContain(`${n} (${n.startsWith("cp") ? "server" : "agent"}): ${FROM} → ${TO}`);
+        expect(mutated.map(cmd)).toEqual([]);
+        expect(sucState(sim)?.controller ?? false).toBe(false);
+
+        expect((await h.click(id, "approve")).ok).toBe(true);
+        await h.waitFor(id, atGate(1));
+        // Phase 1 installed the controller; no plan before the second approval.
+        expect(sucState(sim)).toMatchObject({ crd: true, controller: true, plans: {} });
+        expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
+        await h.waitFor(id, atGate(2));
+        // The server plan ran to the end; the agent plan is not there yet, no agent touched.
+        for (const s of SERVERS)
+          expect(sim.nodeState(s)).toMatchObject({ runningVersion: TO, cordoned: false });
+        for (const a of AGENTS) expect(sim.nodeState(a).runningVersion).toBe(FROM);
+        expect(seqOf((e) => e.plan === "agent-plan")).toEqual([]);
+        expect((await h.click(id, "approve")).ok).toBe(true);
+        const op = await h.waitFor(id, finished, 120_000);
+        expect(op.status, JSON.stringify(op.failure)).toBe("completed");
+
+        for (const n of ALL)
+          expect(sim.nodeState(n), n).toMatchObject({
+            runningVersion: TO,
+            installedVersion: TO,
+            cordoned: false,
+            service: "active",
+          });
+        const log = sim.commandLog().filter((e) => e.t >= t0);
+        expect(find(log, undefined, INSTALL), "the bot runs no installer: SUC's jobs do").toEqual([]);
+        expect(
+          find(log, undefined, MUTATING)
+            .filter((e) => !/etcd-snapshot/.test(cmd(e)))
+            .map(cmd),
+        ).toEqual([]);
+
+        // Both plans pinned to the version, never a channel.
+        const applied = events().filter((e) => e.what === "plan-applied");
+        expect(applied.map((e) => [e.plan, e.version, e.channel])).toEqual([
+          ["server-plan", TO, undefined],
+          ["agent-plan", TO, undefined],
+        ]);
+        // Order: every server job completed before the first agent job was created; servers one at a time.
+        const lastServerDone = Math.max(...seqOf((e) => e.plan === "server-plan" && e.what === "complete"));
+        const firstAgentJob = Math.min(...seqOf((e) => e.plan === "agent-plan" && e.what === "job-created"));
+        expect(seqOf((e) => e.plan === "server-plan" && e.what === "complete")).toHaveLength(3);
+        expect(seqOf((e) => e.plan === "agent-plan" && e.what === "complete")).toHaveLength(3);
+        expect(lastServerDone).toBeLessThan(firstAgentJob);
+        let running = 0;
+        for (const e of events().filter((x) => x.plan === "server-plan")) {
+          if (e.what === "job-created") running++;
+          if (e.what === "complete") running--;
+          expect(running, "server jobs at once").toBeLessThanOrEqual(1);
+        }
+        // Clean-up: no plan, and the controller this operation installed is gone.
+        expect(sucState(sim)).toMatchObject({ crd: false, controller: false, plans: {} });
+        const thread = await h.threadWith(
+          op.message!.ts,
+          "System Upgrade Controller: plans deleted; controller and CRD removed",
+        );
+        expect(thread.map(textOf).join("\n")).toContain(`The upgrade of ${sim.name} to ${TO} is complete`);
+      },
+    );
+
+    it(
+      "a job that reaches its backoff limit halts with its pod log and the guide's advice; Retry after the fix completes",
+      { timeout: 240_000 },
+      async () => {
+        h = await createSucHarness(sim, inject("redisUrl"), { channelUrl: channels.url, manifests });
+        sim.setKnob("cp-2", "suc-job-fail", "backoff");
+        const { id } = await request(["v1.34", "suc"]);
+        expect((await h.click(id, "approve")).ok).toBe(true);
+        await h.waitFor(id, atGate(1));
+        expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
+        const halted = await h.waitFor(id, (o) => o.status === "halted");
+        expect(halted.failure).toMatchObject({ phase: 1, step: "wait-node" });
+        expect(halted.failure!.message).toContain("Job has reached the specified backoff limit");
+        expect(halted.failure!.message).toContain("kubectl logs -n system-upgrade job/");
+        const note = await h.threadWith(halted.message!.ts, "No space left on device");
+        expect(note.map(textOf).join("\n")).toContain("full disk");
+        // The plan stays for Retry; cp-2 is still cordoned by its job; no agent was touched.
+        expect(Object.keys(sucState(sim)!.plans)).toEqual(["server-plan"]);
+        expect(sim.nodeState("cp-2")).toMatchObject({ runningVersion: FROM, cordoned: true });
+
+        sim.setKnob("cp-2", "suc-job-fail", null);
+        expect((await h.click(id, "retry")).ok).toBe(true);
+        await h.waitFor(id, atGate(2));
+        const failed = sucState(sim)!
+          .events.filter((e) => e.what === "failed")
+          .map((e) => e.node);
+        expect(failed).toEqual(["cp-2"]);
+        expect(
+          sucState(sim)!
+            .jobs.filter((j) => j.node === "cp-2")
+            .map((j) => j.state),
+        ).toEqual(["complete"]);
+        expect((await h.click(id, "approve")).ok).toBe(true);
+        const op = await h.waitFor(id, finished, 120_000);
+        expect(op.status, JSON.stringify(op.failure)).toBe("completed");
+        for (const n of ALL)
+          expect(sim.nodeState(n), n).toMatchObject({ runningVersion: TO, cordoned: false });
+      },
+    );
+
+    it(
+      "a drain blocked by a PodDisruptionBudget halts the agent plan with the eviction error and the PDB advice; Abort deletes the plans and uncordons only what the plan cordoned",
+      { timeout: 240_000 },
+      async () => {
+        h = await createSucHarness(sim, inject("redisUrl"), { channelUrl: channels.url, manifests });
+        sim.setKnob("agent-2", "suc-pdb-block", "1");
+        // Cordoned by someone before the operation: Abort must leave it so.
+        mutateState(join(sim.dir, "cluster"), (st) => {
+          st.nodes["agent-3"]!.cordoned = true;
+        });
+        const { id } = await request(["v1.34"]);
+        expect((await h.click(id, "approve")).ok).toBe(true);
+        await h.waitFor(id, atGate(1));
+        expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
+        await h.waitFor(id, atGate(2));
+        expect((await h.click(id, "approve")).ok).toBe(true);
+        const halted = await h.waitFor(id, (o) => o.status === "halted", 120_000);
+        expect(halted.failure).toMatchObject({ phase: 2, step: "wait-node" });
+        expect(halted.failure!.message).toContain("PodDisruptionBudget blocks the drain of agent-2");
+        expect(halted.failure!.message).toContain("kubectl get pdb -A");
+        const note = await h.threadWith(halted.message!.ts, "disruption budget");
+        expect(note.map(textOf).join("\n")).toContain("Cannot evict pod");
+        expect(sim.nodeState("agent-2")).toMatchObject({ runningVersion: FROM, cordoned: true });
+        expect(sim.nodeState("agent-1").runningVersion).toBe(TO);
+
+        // Abort: plans and jobs gone, the node the failed job cordoned back in service, agent-3 left as it was.
+        expect((await h.click(id, "abort")).ok).toBe(true);
+        const aborted = await h.waitFor(id, finished);
+        expect(aborted.status).toBe("aborted");
+        expect(sucState(sim)).toMatchObject({ plans: {}, jobs: [] });
+        expect(sim.nodeState("agent-2").cordoned).toBe(false);
+        expect(sim.nodeState("agent-3").cordoned).toBe(true);
+        expect(events().filter((e) => e.node === "agent-3")).toEqual([]);
+        const thread = await h.threadWith(aborted.message!.ts, "uncordoned agent-2");
+        expect(thread.map(textOf).join("\n")).toContain("deleted server-plan and agent-plan");
+      },
+    );
+
+    it("without the controller and without upgrade.sucManifests the request is refused with the reason", async () => {
+      h = await createSucHarness(sim, inject("redisUrl"), { channelUrl: channels.url });
+      const req = await h.ops.request("upgrade", sim.name, ["v1.34"], { userId: REQUESTER });
+      expect(req.ok).toBe(false);
+      expect(req.message).toContain("no `upgrade.sucManifests`");
+      // `ssh` picks the SSH upgrade even on a cluster whose method is suc.
+      const ssh = await h.ops.request("upgrade", sim.name, ["v1.34", "ssh"], { userId: REQUESTER });
+      expect(ssh.ok, ssh.message).toBe(true);
+      expect((await h.op(ssh.operationId!)).kind).toBe("upgrade");
+      await h.ops.decide(ssh.operationId!, "reject", (await h.op(ssh.operationId!)).gate!.token, {
+        userId: APPROVERS[0]!,
+      });
+    });
+  },
+);
