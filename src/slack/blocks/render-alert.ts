@@ -15,7 +15,7 @@ import {
   type Block,
 } from "./block-kit.js";
 import { certLine, plural, stamp } from "./format-cert.js";
-import { darkApiBlocks, emergencyRotateButton } from "./render-dark-api.js";
+import { darkApiBlocks } from "./render-dark-api.js";
 
 export const mentions = (approvers: readonly string[]): string => approvers.map((u) => `<@${u}>`).join(" ");
 
@@ -64,17 +64,14 @@ export function renderCertAlert(a: {
   ];
   const body = packLines(lines).map(section);
   const tail: Block[] = [
-    // A leaf rotation does not renew a CA: CA-only alerts carry no rotate button.
-    ...(a.darkApi || a.crossings.some((c) => !c.cert.facts?.isCA)
+    // A leaf rotation does not renew a CA: CA-only alerts carry no rotate button. With the API dark,
+    // the banner above already carries the one button that helps (emergency rotation).
+    ...(!a.darkApi && a.crossings.some((c) => !c.cert.facts?.isCA)
       ? [
-          actions(
-            a.darkApi
-              ? [emergencyRotateButton(a.cluster)]
-              : [
-                  rotateButton(a.cluster),
-                  ...(a.crossings.some((c) => renewableByRestart(c.cert)) ? [renewButton(a.cluster)] : []),
-                ],
-          ),
+          actions([
+            rotateButton(a.cluster),
+            ...(a.crossings.some((c) => renewableByRestart(c.cert)) ? [renewButton(a.cluster)] : []),
+          ]),
         ]
       : []),
     context(
