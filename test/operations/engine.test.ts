@@ -38,6 +38,8 @@ interface World {
   loseConnectionAfterAct?: number;
   failStep2On?: string;
   block?: Promise<void>;
+  /** Called when an act reaches `block` (the worker is parked inside its act). */
+  blocked?: () => void;
 }
 
 function definition(w: World): OperationDefinition {
@@ -53,7 +55,10 @@ function definition(w: World): OperationDefinition {
     },
     async act(ctx) {
       w.calls.push(`act ${id} ${ctx.node.name}`);
-      if (w.block) await w.block;
+      if (w.block) {
+        w.blocked?.();
+        await w.block;
+      }
       w.value.set(ctx.node.name, target);
       if (w.loseConnectionAfterAct && w.loseConnectionAfterAct-- > 0)
         throw new ConnectionLostError(ctx.node.name, "connection dropped");
@@ -235,8 +240,9 @@ describe("engine core with fake steps (real Redis ledger)", () => {
     const id = await seed();
     let release!: () => void;
     w.block = new Promise<void>((r) => (release = r));
+    const parked = new Promise<void>((r) => (w.blocked = r));
     const zombie = runSegment(deps(), id, new AbortController().signal);
-    await new Promise((r) => setTimeout(r, 100));
+    await parked; // the zombie recorded its intent and is inside its act
     w.block = undefined;
     const fresh = await runSegment(deps(), id, new AbortController().signal);
     expect(fresh.kind).toBe("completed");
