@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import type { Bot } from "../../src/main/start-bot.js";
 import { namespacesAvailable, standardNodes, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
+import { ShiftedClock } from "../support/shifted-clock.js";
 import {
   cleanupPrefix,
   newPrefix,
@@ -52,11 +53,7 @@ describe.skipIf(!ns.ok)(
     let sim: SimCluster;
     let fake: FakeSlack;
     let bot: Bot;
-    let offsetMs = 0;
-    const clock = {
-      now: () => new Date(Date.now() + offsetMs),
-      sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
-    };
+    const clock = new ShiftedClock();
     const scrapes: Sample[][] = [];
     let t0 = 0;
 
@@ -89,7 +86,7 @@ describe.skipIf(!ns.ok)(
       await scan((s) => readErrors(s) === 0);
       t0 = Math.floor(clock.now().getTime() / 1000);
       // Scrape k is taken with the bot's clock at t0 + k minutes (scrapes take milliseconds).
-      const at = (minute: number) => (offsetMs = (t0 + minute * MIN) * 1000 - Date.now());
+      const at = (minute: number) => clock.set(new Date((t0 + minute * MIN) * 1000));
       for (let m = 0; m < 5; m++) {
         at(m);
         scrapes.push(await scrape());

@@ -3,25 +3,12 @@ import { Queue } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { clusterHooks } from "../../src/operations/hooks/cluster-hooks.js";
 import { withWindowNotice } from "../../src/operations/hooks/window-notice.js";
-import type { Clock } from "../../src/shared/clock.js";
-import { systemClock } from "../../src/shared/clock.js";
 import { namespacesAvailable, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
+import { ShiftedClock } from "../support/shifted-clock.js";
 import { cmd, find, MUTATING, ROTATE } from "./support/command-log.js";
 import { APPROVERS, atGate, createHarness, REQUESTER, type Harness } from "./support/harness.js";
 
 const avail = namespacesAvailable();
-
-/** Real time moved by an offset the test sets: timers stay real, "now" is injected. */
-function shiftedClock(start: Date): Clock & { jump(to: Date): void } {
-  let offset = start.getTime() - Date.now();
-  return {
-    now: () => new Date(Date.now() + offset),
-    sleep: systemClock.sleep,
-    jump(to) {
-      offset = to.getTime() - Date.now();
-    },
-  };
-}
 
 describe.skipIf(!avail.ok)("maintenance windows and application checks on a real rotation", () => {
   let sim: SimCluster;
@@ -54,7 +41,7 @@ describe.skipIf(!avail.ok)("maintenance windows and application checks on a real
     { timeout: 180_000 },
     async () => {
       // Monday 10:00 UTC; the window is Saturday 02:00-04:00 UTC.
-      const clock = shiftedClock(new Date("2026-11-23T10:00:00Z"));
+      const clock = new ShiftedClock(new Date("2026-11-23T10:00:00Z"));
       const window = { days: ["sat"], start: "02:00", durationMinutes: 120, timezone: "UTC" };
       h = await createHarness(sim, inject("redisUrl"), {
         clock,
@@ -88,7 +75,7 @@ describe.skipIf(!avail.ok)("maintenance windows and application checks on a real
       ).toEqual([]);
 
       // Saturday 02:01: the parked run job is due (BullMQ's timer runs on real time, so promote it).
-      clock.jump(new Date("2026-11-28T02:01:00Z"));
+      clock.set(new Date("2026-11-28T02:01:00Z"));
       const queue = new Queue("operations", { connection: h.redis, prefix: h.prefix });
       for (const job of await queue.getDelayed()) if (job.name === "run") await job.promote();
       await queue.close();

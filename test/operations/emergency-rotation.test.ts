@@ -18,7 +18,8 @@ import {
   STOP,
   AGENT_RESTART,
 } from "./support/command-log.js";
-import { APPROVERS, atGate, createHarness, finished, REQUESTER, type Harness } from "./support/harness.js";
+import { approveToEnd, mainMessage, requestOperation, runOperation, threadText } from "./support/drive.js";
+import { createHarness, REQUESTER, type Harness } from "./support/harness.js";
 import { hostLeaves } from "./support/host-certs.js";
 import { buttonsOf, textOf } from "./support/recording-chat.js";
 
@@ -90,13 +91,10 @@ describe.skipIf(!avail.ok)(
       async () => {
         const before = new Map(sim.nodes.map((n) => [n.name, hostLeaves(n)]));
         const t0 = Date.now();
-        const req = await h.ops.request("rotate", sim.name, [], { userId: REQUESTER });
-        expect(req.ok, req.message).toBe(true);
-        const id = req.operationId!;
-        let op = await h.op(id);
-        expect(op).toMatchObject({ status: "awaiting-approval", phase: 0 });
-        expect(op.params.emergency).toBe(true);
-        const plan = h.chat.latest(op.message!.ts)!;
+        const planned = await requestOperation(h, "rotate", sim.name);
+        const id = planned.id;
+        expect(planned.params.emergency).toBe(true);
+        const plan = mainMessage(h, planned);
         const text = textOf(plan);
         expect(checkMessageLimits(plan)).toEqual([]);
         expect(text).toContain("EMERGENCY rotation");
@@ -121,19 +119,18 @@ describe.skipIf(!avail.ok)(
 
         // The snapshot can fail on a dark cluster: the tarball is the backup then, as the plan said.
         sim.setKnob("cp-1", "etcd-unhealthy", "1");
-        expect((await h.click(id, "approve")).ok).toBe(true);
-        op = await h.waitFor(id, atGate(1));
-        sim.setKnob("cp-1", "etcd-unhealthy", null);
-        const backup = h.chat.thread(op.message!.ts).map(textOf).join("\n");
-        expect(backup).toMatch(
-          /etcd snapshot: none \(etcd snapshot failed[^\n]*\); the tls tarball is the backup/,
-        );
-        expect(backup).toMatch(new RegExp(`rke2-chatops-${id}-cp-2-\\d+`));
-        expect(backup).toContain(`tls-backup-${id}.tar.gz`);
-        expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
-        op = await h.waitFor(id, atGate(2));
-        expect((await h.click(id, "approve")).ok).toBe(true);
-        op = await h.waitFor(id, finished);
+        const op = await approveToEnd(h, id, {
+          atGate: (at, phase) => {
+            if (phase !== 1) return;
+            sim.setKnob("cp-1", "etcd-unhealthy", null);
+            const backup = threadText(h, at);
+            expect(backup).toMatch(
+              /etcd snapshot: none \(etcd snapshot failed[^\n]*\); the tls tarball is the backup/,
+            );
+            expect(backup).toMatch(new RegExp(`rke2-chatops-${id}-cp-2-\\d+`));
+            expect(backup).toContain(`tls-backup-${id}.tar.gz`);
+          },
+        });
         expect(op.status, JSON.stringify(op.failure)).toBe("completed");
 
         const doneAt = Date.now();
@@ -208,14 +205,11 @@ describe.skipIf(!avail.ok)(
       { timeout: 180_000 },
       async () => {
         sim.setKnob("cp-1", "cert-expiration-days", "-1");
-        const req = await h.ops.request("rotate", sim.name, [], { userId: REQUESTER });
-        expect(req.ok, req.message).toBe(true);
-        const id = req.operationId!;
-        expect((await h.click(id, "approve")).ok).toBe(true);
-        await h.waitFor(id, atGate(1));
-        const t1 = Date.now();
-        expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
-        const halted = await h.waitFor(id, (o) => o.status === "halted");
+        let t1 = Infinity;
+        const { id, op: halted } = await runOperation(h, "rotate", sim.name, [], {
+          atGate: (_at, phase) => void (phase === 1 && (t1 = Date.now())),
+        });
+        expect(halted.status).toBe("halted");
         expect(halted.failure).toMatchObject({ node: "cp-1", step: "wait-ready" });
         expect(halted.failure!.message).toMatch(/Kubernetes API is still unusable after cp-1 restarted/);
         expect(

@@ -39,6 +39,8 @@ interface World {
   loseConnectionAfterAct?: number;
   failStep2On?: string;
   block?: Promise<void>;
+  /** Called when an act reaches `block` (the worker is parked inside its act). */
+  blocked?: () => void;
 }
 
 function definition(w: World): OperationDefinition {
@@ -54,7 +56,10 @@ function definition(w: World): OperationDefinition {
     },
     async act(ctx) {
       w.calls.push(`act ${id} ${ctx.node.name}`);
-      if (w.block) await w.block;
+      if (w.block) {
+        w.blocked?.();
+        await w.block;
+      }
       w.value.set(ctx.node.name, target);
       if (w.loseConnectionAfterAct && w.loseConnectionAfterAct-- > 0)
         throw new ConnectionLostError(ctx.node.name, "connection dropped");
@@ -236,8 +241,9 @@ describe("engine core with fake steps (real Redis ledger)", () => {
     const id = await seed();
     let release!: () => void;
     w.block = new Promise<void>((r) => (release = r));
+    const parked = new Promise<void>((r) => (w.blocked = r));
     const zombie = runSegment(deps(), id, new AbortController().signal);
-    await new Promise((r) => setTimeout(r, 100));
+    await parked; // the zombie recorded its intent and is inside its act
     w.block = undefined;
     const fresh = await runSegment(deps(), id, new AbortController().signal);
     expect(fresh.kind).toBe("completed");
@@ -295,6 +301,54 @@ describe("engine core with fake steps (real Redis ledger)", () => {
       message: "app check 'shop' answered 503",
     });
     expect(w.calls.some((c) => c.endsWith("s2"))).toBe(false);
+  });
+
+  it("a refused health gate fails the disruptive step without acting; Retry then runs it", async () => {
+    const id = await seed();
+    const d = deps();
+    const base = definition(w);
+    const p1 = base.phases[0]!;
+    d.definitions = new Map([
+      [
+        "rotate",
+        {
+          ...base,
+          phases: [{ ...p1, steps: p1.steps.map((s) => (s.id === "two" ? { ...s, disruptive: true } : s)) }],
+        },
+      ],
+    ]);
+    const seen: string[][] = [];
+    hooks.beforeDisruptive = async ({ node, busy }) => {
+      seen.push([node.name, ...busy]);
+      return { ok: false, problems: ["s2 is NotReady"] };
+    };
+    expect((await runSegment(d, id, new AbortController().signal)).kind).toBe("halted");
+    let op = (await ledger.get(id))!;
+    expect(op.failure).toMatchObject({ node: "s1", step: "two" });
+    expect(op.failure!.message).toBe("not safe to two on s1 now: s2 is NotReady; nothing was done on s1");
+    expect(op.failure!.recovery.join(" ")).toMatch(/Bring the named nodes back to Ready/);
+    expect(seen).toEqual([["s1", "s1"]]);
+    expect(w.calls).not.toContain("act two s1");
+    expect((await ledger.nodes(id)).get("s1")!.steps["p1/two"]).toMatchObject({
+      state: "failed",
+      attempts: 0,
+    });
+
+    hooks.beforeDisruptive = async () => ({ ok: true });
+    await ledger.casOp(op, { ...op, status: "running", gate: undefined, failure: undefined }, []);
+    expect((await runSegment(d, id, new AbortController().signal)).kind).toBe("completed");
+    expect(w.calls.filter((c) => c === "act two s1")).toHaveLength(1);
+    op = (await ledger.get(id))!;
+    expect(op.status).toBe("completed");
+  });
+
+  it("tags every step audit entry with its phase (the commitNode callback)", async () => {
+    const id = await seed();
+    expect((await runSegment(deps(), id, new AbortController().signal)).kind).toBe("completed");
+    const steps = (await ledger.audit(id)).filter((e) => e.kind === "step");
+    expect(steps.map((e) => e.text)).toContain("one: value 1");
+    expect(steps.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(steps.map((e) => e.phase))).toEqual(new Set(["p1"]));
   });
 
   it("honours a cancel request before the next step", async () => {

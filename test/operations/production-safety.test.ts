@@ -174,7 +174,16 @@ describe("production safety: health gates, one operation per cluster, lost lease
           ).some((e) => e.tEnd),
         "start",
       );
-      await sleep(500);
+      // The engine is in its Ready poll of cp-1 (a `get nodes` after the start ended): pause Redis there.
+      const started = find(
+        sim.commandLog().filter((e) => e.t >= t0),
+        "cp-1",
+        START,
+      ).find((e) => e.tEnd)!.tEnd!;
+      await until(
+        () => sim.commandLog().some((e) => e.t > started && /get nodes/.test(cmd(e))),
+        "the Ready poll of cp-1",
+      );
       privateRedis.pause();
       const paused = Date.now();
       await sleep(FAST_QUEUE.lockDuration! * 3);

@@ -5,15 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { namespacesAvailable, standardNodes, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
 import { checkMessageLimits } from "../../src/slack/blocks/limits.js";
 import { cmd, find, MUTATING, one, READYZ_OK, ROTATE } from "./support/command-log.js";
-import {
-  APPROVERS,
-  atGate,
-  createHarness,
-  finished,
-  REQUESTER,
-  testInventory,
-  type Harness,
-} from "./support/harness.js";
+import { approveToEnd, mainMessage, requestOperation } from "./support/drive.js";
+import { createHarness, REQUESTER, testInventory, type Harness } from "./support/harness.js";
 import { hostLeaves } from "./support/host-certs.js";
 import { buttonsOf, textOf } from "./support/recording-chat.js";
 
@@ -68,13 +61,10 @@ describe.skipIf(!avail.ok)(
         );
         const before = new Map(sim.nodes.map((n) => [n.name, hostLeaves(n)]));
         const t0 = Date.now();
-        const req = await h.ops.request("renew", sim.name, [], { userId: REQUESTER });
-        expect(req.ok, req.message).toBe(true);
-        const id = req.operationId!;
+        const planned = await requestOperation(h, "renew", sim.name);
+        const id = planned.id;
         expect(id).toMatch(/^ren-[a-z0-9]{8}$/);
-        let op = await h.op(id);
-        expect(op).toMatchObject({ status: "awaiting-approval", phase: 0, kind: "renew" });
-        const plan = h.chat.latest(op.message!.ts)!;
+        const plan = mainMessage(h, planned);
         expect(checkMessageLimits(plan)).toEqual([]);
         expect(textOf(plan)).toContain("cp-1 → cp-2 → cp-3");
         expect(textOf(plan)).toContain("serving-kube-apiserver.crt");
@@ -88,20 +78,19 @@ describe.skipIf(!avail.ok)(
           ),
         ).toEqual([]);
 
-        expect((await h.click(id, "approve")).ok).toBe(true);
-        op = await h.waitFor(id, atGate(1));
-        expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
-        op = await h.waitFor(id, atGate(2));
-        // Servers restarted, the agent not yet.
-        expect(
-          find(
-            sim.commandLog().filter((e) => e.t >= t0),
-            "agent-1",
-            MUTATING,
-          ),
-        ).toEqual([]);
-        expect((await h.click(id, "approve")).ok).toBe(true);
-        op = await h.waitFor(id, finished);
+        const op = await approveToEnd(h, id, {
+          atGate: (_at, phase) => {
+            // Before the agent phase: servers restarted, the agent not yet.
+            if (phase === 2)
+              expect(
+                find(
+                  sim.commandLog().filter((e) => e.t >= t0),
+                  "agent-1",
+                  MUTATING,
+                ),
+              ).toEqual([]);
+          },
+        });
         expect(op.status, JSON.stringify(op.failure)).toBe("completed");
 
         // The leaves inside the window: new serial, valid now, beyond the window, same public key.

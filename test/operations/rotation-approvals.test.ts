@@ -1,21 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { namespacesAvailable, standardNodes, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
-import { systemClock, type Clock } from "../../src/shared/clock.js";
+import { ShiftedClock } from "../support/shifted-clock.js";
 import { find, MUTATING, cmd } from "./support/command-log.js";
 import { APPROVERS, atGate, createHarness, finished, REQUESTER, type Harness } from "./support/harness.js";
 import { buttonsOf } from "./support/recording-chat.js";
 
 const avail = namespacesAvailable();
-
-/** The wall clock plus an offset the test can move (approval expiry without waiting hours). */
-function offsetClock(): Clock & { advanceMinutes(m: number): void } {
-  let offset = 0;
-  return {
-    now: () => new Date(Date.now() + offset),
-    sleep: systemClock.sleep,
-    advanceMinutes: (m) => void (offset += m * 60_000),
-  };
-}
 
 describe.skipIf(!avail.ok)("approvals, refusals, cancellation, preflight", () => {
   let sim: SimCluster;
@@ -79,11 +69,11 @@ describe.skipIf(!avail.ok)("approvals, refusals, cancellation, preflight", () =>
     "an expired approval is refused and cancels the operation; the sweeper expires unattended gates",
     { timeout: 120_000 },
     async () => {
-      const clock = offsetClock();
+      const clock = new ShiftedClock(); // approval expiry without waiting hours
       h = await createHarness(sim, inject("redisUrl"), { clock, approvals: { expireAfterMinutes: 30 } });
       const t0 = Date.now();
       const a = await h.ops.request("rotate", sim.name, [], { userId: REQUESTER });
-      clock.advanceMinutes(31);
+      clock.advance(31 * 60_000);
       const late = await h.click(a.operationId!, "approve");
       expect(late.ok).toBe(false);
       expect(late.message).toMatch(/expired/);
@@ -91,7 +81,7 @@ describe.skipIf(!avail.ok)("approvals, refusals, cancellation, preflight", () =>
 
       const b = await h.ops.request("rotate", sim.name, [], { userId: REQUESTER });
       expect(b.ok, b.message).toBe(true);
-      clock.advanceMinutes(31);
+      clock.advance(31 * 60_000);
       const op = await h.waitFor(b.operationId!, finished, 15_000);
       expect(op.status).toBe("expired");
       expect(await h.ledger.lockHolder(sim.name)).toBeUndefined();

@@ -15,7 +15,8 @@ import {
   STOP,
   AGENT_RESTART,
 } from "./support/command-log.js";
-import { APPROVERS, atGate, createHarness, finished, REQUESTER, type Harness } from "./support/harness.js";
+import { approveToEnd, mainMessage, requestOperation, threadText } from "./support/drive.js";
+import { APPROVERS, createHarness, REQUESTER, type Harness } from "./support/harness.js";
 import { hostLeaves } from "./support/host-certs.js";
 import { buttonsOf, textOf } from "./support/recording-chat.js";
 
@@ -49,12 +50,9 @@ describe.skipIf(!avail.ok)("rotation end to end on 3 servers + 2 agents (real ss
     async () => {
       const before = new Map(sim.nodes.map((n) => [n.name, hostLeaves(n)]));
       const t0 = Date.now();
-      const req = await h.ops.request("rotate", sim.name, [], { userId: REQUESTER });
-      expect(req.ok, req.message).toBe(true);
-      const id = req.operationId!;
-      let op = await h.op(id);
-      expect(op).toMatchObject({ status: "awaiting-approval", phase: 0 });
-      const plan = h.chat.latest(op.message!.ts)!;
+      const planned = await requestOperation(h, "rotate", sim.name);
+      const id = planned.id;
+      const plan = mainMessage(h, planned);
       expect(checkMessageLimits(plan)).toEqual([]);
       expect(textOf(plan)).toContain(`<@${REQUESTER}>`);
       expect(textOf(plan)).toContain("cp-1 → cp-2 → cp-3");
@@ -68,26 +66,29 @@ describe.skipIf(!avail.ok)("rotation end to end on 3 servers + 2 agents (real ss
         ),
       ).toEqual([]); // nothing changes before approval 1
 
-      expect((await h.click(id, "approve")).ok).toBe(true);
-      op = await h.waitFor(id, atGate(1));
-      for (const s of servers) {
-        const n = sim.nodes.find((x) => x.name === s)!;
-        const tar = join(n.dataDir, `server/tls-backup-${id}.tar.gz`);
-        expect(statSync(tar).size).toBeGreaterThan(0);
-        expect(existsSync(join(n.dataDir, "server/tls", `tls-backup-${id}.tar.gz`))).toBe(false);
-      }
-      const backupReport = h.chat.thread(op.message!.ts).map(textOf).join("\n");
-      expect(backupReport).toMatch(new RegExp(`rke2-chatops-${id}-cp-1-\\d+`));
-      expect(backupReport).toContain(`tls-backup-${id}.tar.gz`);
-
-      expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
-      op = await h.waitFor(id, atGate(2));
-      const rollReport = h.chat.thread(op.message!.ts).map(textOf).join("\n");
-      expect(rollReport).toContain("cp /etc/rancher/rke2/rke2.yaml ~/.kube/config");
-      expect(rollReport).toMatch(/tls-\d+/);
-
-      expect((await h.click(id, "approve")).ok).toBe(true);
-      op = await h.waitFor(id, finished);
+      const gatesSeen: number[] = [];
+      const op = await approveToEnd(h, id, {
+        atGate: (at, phase) => {
+          gatesSeen.push(phase);
+          if (phase === 1) {
+            for (const s of servers) {
+              const n = sim.nodes.find((x) => x.name === s)!;
+              const tar = join(n.dataDir, `server/tls-backup-${id}.tar.gz`);
+              expect(statSync(tar).size).toBeGreaterThan(0);
+              expect(existsSync(join(n.dataDir, "server/tls", `tls-backup-${id}.tar.gz`))).toBe(false);
+            }
+            const backupReport = threadText(h, at);
+            expect(backupReport).toMatch(new RegExp(`rke2-chatops-${id}-cp-1-\\d+`));
+            expect(backupReport).toContain(`tls-backup-${id}.tar.gz`);
+          }
+          if (phase === 2) {
+            const rollReport = threadText(h, at);
+            expect(rollReport).toContain("cp /etc/rancher/rke2/rke2.yaml ~/.kube/config");
+            expect(rollReport).toMatch(/tls-\d+/);
+          }
+        },
+      });
+      expect(gatesSeen).toEqual([0, 1, 2]);
       expect(op.status).toBe("completed");
 
       // Every leaf renewed: new serial, valid now, expiring beyond the 120-day window.

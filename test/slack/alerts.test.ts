@@ -5,11 +5,11 @@ import type { Inventory } from "../../src/config/inventory.js";
 import type { Bot } from "../../src/main/start-bot.js";
 import { namespacesAvailable, standardNodes, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
 import { sendSlashCommand, startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
+import { DAY_MS, ShiftedClock } from "../support/shifted-clock.js";
 import {
   cleanupPrefix,
   expectAllWithinLimits,
   newPrefix,
-  shiftableClock,
   simInventory,
   startTestBot,
   testEnv,
@@ -21,7 +21,7 @@ const ns = namespacesAvailable();
 describe.skipIf(!ns.ok)("threshold alerts: once per crossing, across scans, restarts and replicas", () => {
   const redisUrl = inject("redisUrl");
   const prefix = newPrefix();
-  const clock = shiftableClock();
+  const clock = new ShiftedClock(); // ages the certificates without waiting
   let sim: SimCluster;
   let fake: FakeSlack;
   let inventory: Inventory;
@@ -86,7 +86,7 @@ describe.skipIf(!ns.ok)("threshold alerts: once per crossing, across scans, rest
   });
 
   it("alerts again when the certificate crosses a lower threshold", async () => {
-    clock.offsetDays = 14; // 6 days left now: below 7
+    clock.offsetMs = 14 * DAY_MS; // 6 days left now: below 7
     await scan();
     expect(alerts()).toHaveLength(2);
     expect(JSON.stringify(alerts()[1]!.blocks)).toContain("is below the *7-day* alert threshold");
@@ -95,7 +95,7 @@ describe.skipIf(!ns.ok)("threshold alerts: once per crossing, across scans, rest
   });
 
   it("alerts once when two replicas scan the same crossing at the same moment", async () => {
-    clock.offsetDays = 18; // 2 days left: below 3
+    clock.offsetMs = 18 * DAY_MS; // 2 days left: below 3
     const replica = await startTestBot(fake, { env: testEnv(fake, redisUrl), inventory, prefix, clock });
     try {
       const target = (port: number) => ({

@@ -7,15 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Bot } from "../../src/main/start-bot.js";
 import { namespacesAvailable, standardNodes, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
-import {
-  cleanupPrefix,
-  newPrefix,
-  shiftableClock,
-  simInventory,
-  startTestBot,
-  testEnv,
-  waitFor,
-} from "./helpers/harness.js";
+import { DAY_MS, ShiftedClock } from "../support/shifted-clock.js";
+import { cleanupPrefix, newPrefix, simInventory, startTestBot, testEnv, waitFor } from "./helpers/harness.js";
 
 const ns = namespacesAvailable();
 const DAY = 86_400_000;
@@ -25,7 +18,7 @@ describe.skipIf(!ns.ok)(
   () => {
     const redisUrl = inject("redisUrl");
     const prefix = newPrefix();
-    const clock = shiftableClock();
+    const clock = new ShiftedClock(); // ages the certificates without waiting
     let sim: SimCluster;
     let fake: FakeSlack;
     let bot: Bot;
@@ -93,7 +86,7 @@ describe.skipIf(!ns.ok)(
     });
 
     it("alerts once when the CAs are within 365 days, pointing at rke2 certificate rotate-ca", async () => {
-      clock.offsetDays = Math.ceil(daysToCa()) - 200;
+      clock.offsetMs = (Math.ceil(daysToCa()) - 200) * DAY_MS;
       const answer = await scan();
       expect(answer).toContain(":warning: CA expiry:");
       expect(answer).toContain("plan `rke2 certificate rotate-ca`");
@@ -113,7 +106,7 @@ describe.skipIf(!ns.ok)(
         [60, 90, 3],
         [20, 30, 4],
       ] as const) {
-        clock.offsetDays += Math.ceil(daysToCa()) - left;
+        clock.advance((Math.ceil(daysToCa()) - left) * DAY_MS);
         await scan();
         await scan();
         expect(caAlerts()).toHaveLength(n);

@@ -11,6 +11,7 @@ import {
   simInventory,
   startTestBot,
   testEnv,
+  waitFor,
 } from "./helpers/harness.js";
 import { recordingOps } from "./helpers/recording-ops.js";
 
@@ -195,7 +196,7 @@ describe.skipIf(!ns.ok)(
         channel: "C0PRODOPS",
       });
       expect(cancel.status).toBe(200);
-      await new Promise((r) => setTimeout(r, 200));
+      await waitFor(() => ops.calls.length >= 4, 15_000, "the cancel reaching ops");
       expect(ops.calls.map((c) => (c.fn === "decide" ? `${c.fn}:${c.action}:${c.by.userId}` : c.fn))).toEqual(
         ["decide:approve:U0APPROVER1", "decide:approve:U0INTRUDER", "request", "cancel"],
       );

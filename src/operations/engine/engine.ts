@@ -3,8 +3,8 @@ import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";
 import type { SshExecutor } from "../../ssh/ssh-executor.js";
 import type { OperationKind } from "../operations-api.js";
-import { policyOf } from "../../access/cluster-policy.js";
-import type { OperationDefinition } from "./definition.js";
+import type { ClusterSpec } from "../../config/inventory.js";
+import type { OperationDefinition, PhaseDef } from "./definition.js";
 import { runPhase } from "./phase-runner.js";
 import {
   FencedError,
@@ -14,10 +14,11 @@ import {
   type OperationScheduler,
 } from "./ports.js";
 import { createProgressPump } from "./progress-pump.js";
-import { isTerminal, type AuditEntry, type FailureInfo, type OpRecord } from "./records.js";
+import type { FailureInfo } from "./records.js";
 import { createRemoteAccess } from "./remote-access.js";
 import { sshPoolSettings } from "../../config/ssh-pool-settings.js";
-import { beginPhase, cancelNow, completePhase, halt, waitUntil } from "./state-machine.js";
+import { beginPhase, waitUntil } from "./state-machine.js";
+import { auditNote, cancel, fail, finishPhase, update, type Segment } from "./segment-writes.js";
 
 export interface EngineSettings {
   /** A node may stay unreachable this long mid-step before the step fails. */
@@ -56,7 +57,7 @@ export type SegmentOutcome =
  */
 export async function runSegment(d: EngineDeps, opId: string, signal: AbortSignal): Promise<SegmentOutcome> {
   const epoch = await d.ledger.beginAttempt(opId);
-  let op = await d.ledger.get(opId);
+  const op = await d.ledger.get(opId);
   if (!op) return { kind: "idle" };
   if (op.status !== "running") {
     // A re-delivery after a crash between "gate opened" and "message updated": make sure the
@@ -64,161 +65,40 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
     if (op.message) await d.notifier.updateMain(op, await d.ledger.nodes(opId));
     return { kind: "idle" };
   }
-  const def = d.definitions.get(op.kind);
-  const cluster = findCluster(d.inventory, op.cluster);
-  const log = d.logger.child({ op: op.id, cluster: op.cluster, epoch });
-  const now = () => d.clock.now();
-  const note = (kind: AuditEntry["kind"], text: string, extra: Partial<AuditEntry> = {}): AuditEntry[] => [
-    { at: now().toISOString(), kind, text, ...extra },
-  ];
-  const nodes = await d.ledger.nodes(opId);
-
-  /** Fenced read-modify-write of the record; a concurrent decision (cancel) just means re-read and re-apply. */
-  const update = async (fn: (o: OpRecord) => OpRecord, audit: AuditEntry[] = []): Promise<OpRecord> => {
-    for (let cur = op!; ;) {
-      const next = fn(cur);
-      if (await d.ledger.commitOp(epoch, cur, next, audit, isTerminal(next.status) ? "release" : undefined))
-        return (op = { ...next, version: cur.version + 1 });
-      const fresh = await d.ledger.get(opId);
-      if (!fresh || fresh.status !== "running") throw new FencedError(opId);
-      cur = fresh;
-    }
+  const s: Segment = {
+    d,
+    epoch,
+    op,
+    nodes: await d.ledger.nodes(opId),
+    log: d.logger.child({ op: op.id, cluster: op.cluster, epoch }),
   };
+  const cluster = findCluster(d.inventory, op.cluster);
   const pump = createProgressPump(
-    () => d.notifier.updateMain(op!, nodes),
-    log,
+    () => d.notifier.updateMain(s.op, s.nodes),
+    s.log,
     d.clock,
     d.settings.progressIntervalMs,
   );
-  const remote = cluster
-    ? createRemoteAccess({
-        executor: d.executor,
-        cluster,
-        clock: d.clock,
-        log,
-        signal,
-        commandTimeoutMs: d.settings.commandTimeoutMs,
-        concurrency: sshPoolSettings(d.inventory).maxConcurrency,
-        policy: {
-          renewalWindowDays: d.inventory.report.renewalWindowDays,
-          alertDays: d.inventory.report.alertDays,
-        },
-      })
-    : undefined;
+  const remote = cluster ? openRemote(s, cluster, signal) : undefined;
   try {
-    if (op.cancelRequested) return await cancel();
-    const phaseDef = def?.phases.find((p) => p.id === op!.phases[op!.phase]?.id);
-    if (!def || !cluster || !remote || !phaseDef) {
-      const why = !cluster
-        ? `cluster ${op.cluster} is no longer in the inventory`
-        : `unknown operation or phase`;
-      return await fail({
-        phase: op.phase,
-        node: "-",
-        step: "plan",
-        message: why,
-        recovery: [],
-        at: now().toISOString(),
-      });
-    }
-    // One operation per cluster: never touch a node without holding the cluster's lock.
-    const held = await d.ledger.ensureClusterLock(op.cluster, op.lock);
-    if (typeof held === "object")
-      return await fail({
-        phase: op.phase,
-        node: "-",
-        step: "lock",
-        message: `the lock of cluster ${op.cluster} is held by ${held.holder}, not by ${op.id}; nothing was run`,
-        recovery: [`Abort ${op.id}, or Retry once ${held.holder} has finished.`],
-        at: now().toISOString(),
-      });
-    if (held === "reclaimed") log.warn("the cluster lock was missing; taken again before acting");
-    const first = !op.phaseTimes[op.phase]?.startedAt;
-    op = await update(
-      (o) => beginPhase(o, now()),
-      first
-        ? note("phase", `phase ${op.phase + 1} (${phaseDef.title}) started`, {
-            action: "phase-start",
-            phase: phaseDef.id,
-          })
-        : [],
-    );
-    pump.touch();
-    // Every committed step also refreshes the operation message (coalesced, off the critical path);
-    // its audit entries are tagged with the phase for the cluster audit stream.
-    const ledger: OperationLedger = Object.create(d.ledger, {
-      commitNode: {
-        value: async (...[id, ep, node, audit]: Parameters<OperationLedger["commitNode"]>) => (
-          await d.ledger.commitNode(
-            id,
-            ep,
-            node,
-            audit.map((e) => ({ phase: phaseDef.id, ...e })),
-          ),
-          pump.touch()
+    if (op.cancelRequested) return await cancel(s);
+    const def = d.definitions.get(op.kind);
+    const phaseDef = def?.phases.find((p) => p.id === op.phases[op.phase]?.id);
+    if (!def || !cluster || !remote || !phaseDef)
+      return await fail(
+        s,
+        segmentFailure(
+          s,
+          "plan",
+          !cluster ? `cluster ${op.cluster} is no longer in the inventory` : `unknown operation or phase`,
         ),
-      },
-    });
-    const res = await runPhase(
-      {
-        ...d.settings,
-        ledger,
-        epoch,
-        hooks: d.hooks,
-        clock: d.clock,
-        log,
-        inventory: d.inventory,
-        cluster,
-        remote,
-        signal,
-        draining: d.draining,
-      },
-      op,
-      phaseDef,
-      nodes,
-    );
-    await pump.drain();
-    if (res.kind === "failed") return await fail(res.failure);
-    if (res.kind === "cancelled") return await cancel();
-    if (res.kind === "yield") return { kind: "yield" };
-    if (res.kind === "wait") {
-      op = await update(
-        (o) => waitUntil(o, res.until, res.reason),
-        note("status", `waiting until ${res.until.toISOString()}: ${res.reason}`),
       );
-      await d.notifier.updateMain(op, nodes);
-      return { kind: "wait", until: res.until };
-    }
-    const fresh = await d.ledger.get(opId);
-    if (fresh?.cancelRequested) return await cancel();
-    const token = d.newToken();
-    op = await update(
-      (o) => completePhase(o, now(), token, policyOf(d.inventory, o.cluster)),
-      note("phase", `phase ${op.phase + 1} (${phaseDef.title}) done`, {
-        action: "phase-end",
-        phase: phaseDef.id,
-        outcome: "done",
-      }),
-    );
-    await d.hooks.probe?.(`${phaseDef.id}:phase-done`);
-    if (op.status === "completed") {
-      const c = def.completion(op, nodes);
-      await d.notifier.thread(op, { kind: "completion", op, ...c });
-      await d.notifier.updateMain(op, nodes);
-      return { kind: "completed" };
-    }
-    await d.notifier.thread(op, {
-      kind: "phase-report",
-      phaseTitle: phaseDef.title,
-      lines: phaseDef.report(op, nodes),
-    });
-    await d.scheduler.scheduleExpiry(op.id, token, new Date(Date.parse(op.gate!.expiresAt)));
-    // Buttons last: a click can only arrive once everything this segment says has been said.
-    await d.notifier.updateMain(op, nodes);
-    return { kind: "gate" };
+    const lockProblem = await checkClusterLock(s);
+    if (lockProblem) return await fail(s, lockProblem);
+    return await runCurrentPhase(s, { def, phaseDef, cluster, remote, signal, pump });
   } catch (err) {
     if (err instanceof FencedError) {
-      log.warn("fenced: a newer attempt owns this operation");
+      s.log.warn("fenced: a newer attempt owns this operation");
       return { kind: "fenced" };
     }
     throw err;
@@ -226,36 +106,122 @@ export async function runSegment(d: EngineDeps, opId: string, signal: AbortSigna
     await pump.drain();
     await remote?.close();
   }
+}
 
-  async function cancel(): Promise<SegmentOutcome> {
-    op = await update((o) => cancelNow(o, now()), note("status", "cancelled before the next step"));
-    await d.notifier.thread(op, {
-      kind: "text",
-      text: `${op.id} cancelled before its next step (requested by <@${op.cancelRequested?.by ?? "?"}>).`,
-    });
-    await d.notifier.updateMain(op, nodes);
-    return { kind: "cancelled" };
-  }
+interface PhaseRun {
+  def: OperationDefinition;
+  phaseDef: PhaseDef;
+  cluster: ClusterSpec;
+  remote: NonNullable<ReturnType<typeof openRemote>>;
+  signal: AbortSignal;
+  pump: ReturnType<typeof createProgressPump>;
+}
 
-  async function fail(failure: FailureInfo): Promise<SegmentOutcome> {
-    const token = d.newToken();
-    op = await update(
-      (o) => halt(o, failure, now(), token, policyOf(d.inventory, o.cluster)),
-      [
-        {
-          at: now().toISOString(),
-          kind: "failure",
-          action: "step-failed",
-          phase: op?.phases[failure.phase]?.id ?? String(failure.phase),
-          outcome: failure.message,
-          node: failure.node,
-          text: `${failure.step} failed: ${failure.message}`,
-        },
-      ],
-    );
-    await d.notifier.thread(op, { kind: "failure", op });
-    await d.scheduler.scheduleExpiry(op.id, token, new Date(Date.parse(op.gate!.expiresAt)));
-    await d.notifier.updateMain(op, nodes);
-    return { kind: "halted" };
+/** Mark the phase started, run its items from the ledger's state, and turn the result into the next state. */
+async function runCurrentPhase(s: Segment, p: PhaseRun): Promise<SegmentOutcome> {
+  const { d } = s;
+  const { phaseDef, pump } = p;
+  const first = !s.op.phaseTimes[s.op.phase]?.startedAt;
+  await update(
+    s,
+    (o) => beginPhase(o, d.clock.now()),
+    first
+      ? auditNote(s, "phase", `phase ${s.op.phase + 1} (${phaseDef.title}) started`, {
+          action: "phase-start",
+          phase: phaseDef.id,
+        })
+      : [],
+  );
+  pump.touch();
+  const res = await runPhase(
+    {
+      ...d.settings,
+      epoch: s.epoch,
+      hooks: d.hooks,
+      clock: d.clock,
+      log: s.log,
+      inventory: d.inventory,
+      cluster: p.cluster,
+      remote: p.remote,
+      signal: p.signal,
+      draining: d.draining,
+      // Every committed step also refreshes the operation message (coalesced, off the critical
+      // path); its audit entries are tagged with the phase for the cluster audit stream.
+      commitNode: async (node, audit) => {
+        await d.ledger.commitNode(
+          s.op.id,
+          s.epoch,
+          node,
+          audit.map((e) => ({ phase: phaseDef.id, ...e })),
+        );
+        pump.touch();
+      },
+      cancelRequested: async () => Boolean((await d.ledger.get(s.op.id))?.cancelRequested),
+    },
+    s.op,
+    phaseDef,
+    s.nodes,
+  );
+  await pump.drain();
+  switch (res.kind) {
+    case "failed":
+      return fail(s, res.failure);
+    case "cancelled":
+      return cancel(s);
+    case "yield":
+      return { kind: "yield" };
+    case "wait": {
+      const op = await update(
+        s,
+        (o) => waitUntil(o, res.until, res.reason),
+        auditNote(s, "status", `waiting until ${res.until.toISOString()}: ${res.reason}`),
+      );
+      await d.notifier.updateMain(op, s.nodes);
+      return { kind: "wait", until: res.until };
+    }
+    case "done":
+      // A cancel that arrived during the last step still wins over opening the next gate.
+      if ((await d.ledger.get(s.op.id))?.cancelRequested) return cancel(s);
+      return finishPhase(s, p.def, phaseDef);
   }
+}
+
+/** One operation per cluster: never touch a node without holding the cluster's lock. */
+async function checkClusterLock(s: Segment): Promise<FailureInfo | undefined> {
+  const held = await s.d.ledger.ensureClusterLock(s.op.cluster, s.op.lock);
+  if (held === "reclaimed") s.log.warn("the cluster lock was missing; taken again before acting");
+  if (typeof held !== "object") return undefined;
+  return segmentFailure(
+    s,
+    "lock",
+    `the lock of cluster ${s.op.cluster} is held by ${held.holder}, not by ${s.op.id}; nothing was run`,
+    [`Abort ${s.op.id}, or Retry once ${held.holder} has finished.`],
+  );
+}
+
+/** A failure of the segment itself (not of a node's step). */
+const segmentFailure = (s: Segment, step: string, message: string, recovery: string[] = []): FailureInfo => ({
+  phase: s.op.phase,
+  node: "-",
+  step,
+  message,
+  recovery,
+  at: s.d.clock.now().toISOString(),
+});
+
+function openRemote(s: Segment, cluster: ClusterSpec, signal: AbortSignal) {
+  const { d } = s;
+  return createRemoteAccess({
+    executor: d.executor,
+    cluster,
+    clock: d.clock,
+    log: s.log,
+    signal,
+    commandTimeoutMs: d.settings.commandTimeoutMs,
+    concurrency: sshPoolSettings(d.inventory).maxConcurrency,
+    policy: {
+      renewalWindowDays: d.inventory.report.renewalWindowDays,
+      alertDays: d.inventory.report.alertDays,
+    },
+  });
 }

@@ -1,12 +1,12 @@
 import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";
 import type { StepContext, StepDef, StepFailure, StepOutcome } from "./definition.js";
-import { FencedError, type EngineHooks, type OperationLedger } from "./ports.js";
+import { FencedError, type EngineHooks } from "./ports.js";
 import { stepKey, type AuditEntry, type NodeLedger, type StepRecord } from "./records.js";
 import { ConnectionLostError } from "./remote-access.js";
 
 export interface StepRunDeps {
-  ledger: OperationLedger;
+  /** Fencing epoch of this delivery, stamped on the intents it records. */
   epoch: number;
   hooks: EngineHooks;
   clock: Clock;

@@ -1,3 +1,4 @@
+import { Queue, type JobType } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { mutateState } from "../../rig/fixtures/lib/state.mjs";
 import { namespacesAvailable, startSimCluster, type SimCluster } from "../../rig/sim-cluster.js";
@@ -63,6 +64,24 @@ describe.skipIf(!avail.ok)("upgrade failure handling in the agent roll", () => {
     return { id, t1 };
   }
 
+  /** Waits for the operation's active run job to finish, then lists its run jobs still queued. */
+  const runJobsAfterHalt = async (id: string) => {
+    const queue = new Queue("operations", { connection: h!.redis, prefix: h!.prefix });
+    try {
+      const runs = async (states: JobType[]) =>
+        (await queue.getJobs(states)).filter(
+          (j) => j?.name === "run" && (j.data as { opId: string }).opId === id,
+        );
+      for (const end = Date.now() + 15_000; (await runs(["active"])).length > 0;) {
+        if (Date.now() > end) throw new Error(`the run job of ${id} is still active`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return (await runs(["waiting", "delayed", "prioritized", "waiting-children"])).map((j) => j.id);
+    } finally {
+      await queue.close();
+    }
+  };
+
   const failureReply = async (id: string) => {
     const op = await h!.op(id);
     return h!.chat.thread(op.message!.ts).find((m) => textOf(m).includes("failed on"))!;
@@ -95,8 +114,9 @@ describe.skipIf(!avail.ok)("upgrade failure handling in the agent roll", () => {
       expect(sim.nodeState("agent-1")).toMatchObject({ runningVersion: TO, cordoned: false });
       expect(touching(log, "agent-3").map(cmd)).toEqual([]);
       expect(kubectlOn(log, "drain", "agent-2")).toHaveLength(1); // drained before the install that failed
-      // Never re-run automatically: one install attempt on agent-2, still one a moment later.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Never re-run automatically: once the halting run job has finished, no run job of this
+      // operation is queued (only a Retry click enqueues one), and agent-2 saw one install attempt.
+      expect(await runJobsAfterHalt(id)).toEqual([]);
       expect(
         find(
           sim.commandLog().filter((e) => e.t >= t1),

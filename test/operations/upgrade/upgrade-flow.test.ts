@@ -4,7 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { namespacesAvailable, startSimCluster, type SimCluster } from "../../rig/sim-cluster.js";
 import { checkMessageLimits } from "../../../src/slack/blocks/limits.js";
 import { cmd, find, one } from "../support/command-log.js";
-import { APPROVERS, atGate, finished, REQUESTER, type Harness } from "../support/harness.js";
+import type { ChatMessage } from "../../../src/shared/chat-port.js";
+import { mainMessage, runOperation } from "../support/drive.js";
+import type { Harness } from "../support/harness.js";
 import { buttonsOf, textOf } from "../support/recording-chat.js";
 import { startChannelServer, type ChannelServer } from "./support/channel-server.js";
 import {
@@ -52,26 +54,23 @@ describe.skipIf(!avail.ok)("upgrade end to end on 3 servers + 3 agents (real ssh
     await channels?.close();
   });
 
-  /** Request, then approve the three phases; returns the op id, its message ts and the command log since t0. */
+  /** Request, then approve the three phases; returns the op id, its plan message and the command log since t0. */
   async function upgradeAll(target: string) {
     const t0 = Date.now();
-    const req = await h!.ops.request("upgrade", sim.name, [target], { userId: REQUESTER });
-    expect(req.ok, req.message).toBe(true);
-    const id = req.operationId!;
-    const planOp = await h!.op(id);
-    const plan = h!.chat.latest(planOp.message!.ts)!;
-    const mutatedBeforeApproval = find(
-      sim.commandLog().filter((e) => e.t >= t0),
-      undefined,
-      MUTATING,
-    );
-    expect((await h!.click(id, "approve")).ok).toBe(true);
-    await h!.waitFor(id, atGate(1));
-    expect((await h!.click(id, "approve", APPROVERS[1])).ok).toBe(true);
-    await h!.waitFor(id, atGate(2));
-    expect((await h!.click(id, "approve")).ok).toBe(true);
-    const op = await h!.waitFor(id, finished);
-    return { id, op, plan, mutatedBeforeApproval, log: sim.commandLog().filter((e) => e.t >= t0) };
+    let plan: ChatMessage | undefined;
+    let mutatedBeforeApproval: ReturnType<typeof find> = [];
+    const { id, op } = await runOperation(h!, "upgrade", sim.name, [target], {
+      atGate: (at, phase) => {
+        if (phase !== 0) return;
+        plan = mainMessage(h!, at);
+        mutatedBeforeApproval = find(
+          sim.commandLog().filter((e) => e.t >= t0),
+          undefined,
+          MUTATING,
+        );
+      },
+    });
+    return { id, op, plan: plan!, mutatedBeforeApproval, log: sim.commandLog().filter((e) => e.t >= t0) };
   }
 
   it(

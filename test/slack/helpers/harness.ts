@@ -8,22 +8,10 @@ import { readEnv, type Env } from "../../../src/config/env.js";
 import { loadInventory } from "../../../src/config/load-inventory.js";
 import type { Inventory } from "../../../src/config/inventory.js";
 import { startBot, type Bot, type BotOptions } from "../../../src/main/start-bot.js";
-import type { Clock } from "../../../src/shared/clock.js";
-import { systemClock } from "../../../src/shared/clock.js";
 import { silentLogger } from "../../../src/shared/logger.js";
 import { checkMessageLimits } from "../../../src/slack/blocks/limits.js";
 import type { FakeSlack } from "../../support/fake-slack/index.js";
 import type { InventoryExtra, SimCluster } from "../../rig/sim-cluster.js";
-
-/** Real time, shifted by `offsetDays`: lets a test age certificates without waiting. */
-export function shiftableClock(): Clock & { offsetDays: number } {
-  const c = {
-    offsetDays: 0,
-    now: () => new Date(Date.now() + c.offsetDays * 86_400_000),
-    sleep: systemClock.sleep,
-  };
-  return c;
-}
 
 export const newPrefix = () => `t${randomUUID().slice(0, 8)}`;
 
