@@ -10,7 +10,7 @@ import { readAudit } from "../queue/audit-stream.js";
 import { createRedisLedger } from "../queue/operation-ledger.js";
 import { summarizeAudit, toJsonLines } from "./audit/audit-record.js";
 import { createOperationQueue, type OperationQueueOptions } from "../queue/operation-queue.js";
-import { createChatNotifier } from "./chat-notifier.js";
+import { createChatNotifier } from "../slack/chat-notifier.js";
 import { disruptionGate } from "./common/disruption-gate.js";
 import { isEmergency } from "./common/emergency.js";
 import type { OperationDefinition } from "./engine/definition.js";

@@ -1,4 +1,4 @@
-import { RENEW_REQUEST_ACTION, ROTATE_REQUEST_ACTION } from "../../operations/button-value.js";
+import { RENEW_REQUEST_ACTION, ROTATE_REQUEST_ACTION } from "../button-value.js";
 import type { CertRecord } from "../../certs/cert-types.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
 import type { CertCrossing } from "../alerts/plan-alerts.js";

@@ -1,4 +1,4 @@
-import { ROTATE_REQUEST_ACTION } from "../../operations/button-value.js";
+import { ROTATE_REQUEST_ACTION } from "../button-value.js";
 import { actions, button, esc, section, type Block } from "./block-kit.js";
 
 /** The dark state in one line, for the top of a message (and its notification text). */
