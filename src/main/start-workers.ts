@@ -6,7 +6,7 @@ import { createAlertWorker } from "../queue/alert-worker.js";
 import type { QueueContext } from "../queue/connection.js";
 import type { ReportJobData } from "../queue/report-queue.js";
 import { createReportWorker } from "../queue/report-worker.js";
-import type { ScanRunDeps } from "../queue/scan-run.js";
+import type { ScanRunDeps } from "../scan/scan-run.js";
 import { createScanWorker } from "../queue/scan-worker.js";
 import type { ChatPort } from "../shared/chat-port.js";
 import type { Clock } from "../shared/clock.js";

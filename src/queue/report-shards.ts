@@ -11,7 +11,7 @@ import {
   type ReportJobData,
   type ShardResult,
 } from "./report-queue.js";
-import { runScans, type ScanRunDeps, type ScannedCluster } from "./scan-run.js";
+import { runScans, type ScanRunDeps, type ScannedCluster } from "../scan/scan-run.js";
 
 /** Which replica ran a shard: recorded on its result, so an operator (or a test) can tell. */
 export const WORKER_ID = `${hostname()}:${process.pid}`;

@@ -9,7 +9,7 @@ import { stateKey, type QueueContext } from "./connection.js";
 import { postOnce } from "./report-post.js";
 import { REPORT_QUEUE, type ReportJobData } from "./report-queue.js";
 import { gatherCluster, queueClusterFlow, runShard } from "./report-shards.js";
-import type { ScanRunDeps } from "./scan-run.js";
+import type { ScanRunDeps } from "../scan/scan-run.js";
 
 export interface ReportWorkerDeps extends ScanRunDeps {
   ctx: QueueContext;

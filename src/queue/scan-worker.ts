@@ -7,7 +7,7 @@ import { renderNotice } from "../slack/blocks/render-notice.js";
 import type { QueueContext } from "./connection.js";
 import { finishScan } from "./scan-admission.js";
 import { SCAN_QUEUE, type ScanJobData } from "./scan-queue.js";
-import { runScans, type ScanRunDeps, type ScannedCluster } from "./scan-run.js";
+import { runScans, type ScanRunDeps, type ScannedCluster } from "../scan/scan-run.js";
 
 export interface ScanWorkerDeps extends ScanRunDeps {
   ctx: QueueContext;

@@ -6,13 +6,12 @@ import type { Inventory } from "../config/inventory.js";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { SshExecutor } from "../ssh/ssh-executor.js";
-import type { AlertRequester, AlertTrigger } from "./alert-enqueue.js";
-import type { ScanStore } from "./scan-store.js";
+import type { AlertRequester, AlertTrigger, ScanSink } from "./ports.js";
 
 export interface ScanRunDeps {
   inventory: Inventory;
   executor: SshExecutor;
-  store: ScanStore;
+  store: ScanSink;
   alerts: AlertTrigger;
   clock: Clock;
   logger: Logger;
