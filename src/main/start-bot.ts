@@ -112,6 +112,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
         clock,
         logger,
         chat: s.chat,
+        messages: s.messages,
         metrics: s.metrics,
         reportQueue: s.reportQueue,
         dedup: s.dedup,
