@@ -1,7 +1,7 @@
 import { buildClusterReport } from "../certs/build-report.js";
 import type { ClusterScan } from "../certs/cert-types.js";
 import type { ClusterReport } from "../certs/report-model.js";
-import { scanInventory } from "../certs/scan-inventory.js";
+import { scanInventory } from "./scan-inventory.js";
 import type { Inventory } from "../config/inventory.js";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";

@@ -1,4 +1,4 @@
-import { resolveScanTarget } from "../../certs/scan-inventory.js";
+import { resolveScanTarget } from "../../scan/scan-inventory.js";
 import { renderNotice } from "../blocks/render-notice.js";
 import { plural } from "../blocks/format-cert.js";
 import type { ScanAdmission } from "../../queue/scan-queue.js";
