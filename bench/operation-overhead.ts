@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import { parse, stringify } from "yaml";
 import { parseInventory } from "../src/config/load-inventory.js";
 import type { OpRecord } from "../src/operations/engine/records.js";
-import { createOperations } from "../src/operations/index.js";
+import { createOperations } from "../src/main/create-operations.js";
 import { systemClock } from "../src/shared/clock.js";
 import { silentLogger } from "../src/shared/logger.js";
 import { createSsh2Executor } from "../src/ssh/ssh2-executor.js";

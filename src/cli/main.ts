@@ -4,7 +4,7 @@ import { Command, CommanderError } from "commander";
 import { readCliEnv, type CliEnv } from "../config/cli-env.js";
 import { ConfigError } from "../config/config-error.js";
 import { loadInventory } from "../config/load-inventory.js";
-import { resolveScanTarget, scanInventory } from "../certs/scan-inventory.js";
+import { resolveScanTarget, scanInventory } from "../scan/scan-inventory.js";
 import { systemClock } from "../shared/clock.js";
 import { createLogger } from "../shared/logger.js";
 import { EXIT_INTERNAL, installFailurePolicy } from "../main/failure-policy.js";

@@ -1,5 +1,5 @@
 import type { CertRecord } from "../certs/cert-types.js";
-import { scanInventory } from "../certs/scan-inventory.js";
+import { scanInventory } from "../scan/scan-inventory.js";
 import type { ClusterSpec, Inventory, NodeSpec } from "../config/inventory.js";
 import { explainError, type KnownError } from "../rke2/explain-error.js";
 import { listTlsBackupsCommand, parseTlsBackups, type TlsBackup } from "../rke2/list-tls-backups.js";

@@ -19,11 +19,15 @@ import { toChatError } from "../slack/describe-slack-error.js";
 import { createWebChat } from "../slack/web-chat.js";
 import { webClientOptions } from "../slack/web-client-options.js";
 import { startupSlackFailure } from "../slack/startup-slack-failure.js";
+import type { ScanMessages } from "../scan/scan-messages.js";
+import { slackScanMessages } from "../slack/scan-messages.js";
 
 export interface SlackSurface {
   metrics: BotMetrics;
   client: webApi.WebClient;
   chat: ChatPort;
+  /** Block Kit for scan answers, reports and alerts, handed to the workers. */
+  messages: ScanMessages;
   store: ScanStore;
   dedup: AlertDedup;
   alerts: AlertTrigger;
@@ -76,6 +80,7 @@ export async function buildSlackSurface(o: {
     metrics,
     client,
     chat,
+    messages: slackScanMessages,
     store,
     dedup,
     alerts,

@@ -4,7 +4,7 @@ import type { Env } from "../config/env.js";
 import type { Inventory } from "../config/inventory.js";
 import { clusterHooks } from "../operations/hooks/cluster-hooks.js";
 import { withWindowNotice } from "../operations/hooks/window-notice.js";
-import { createOperations, type Operations } from "../operations/index.js";
+import { createOperations, type Operations } from "./create-operations.js";
 import { createUpgradePlanCommand } from "../operations/upgrade/upgrade-plan-command.js";
 import type { OperationsApi } from "../operations/operations-api.js";
 import type { BotMetrics } from "../observability/metrics.js";
@@ -115,6 +115,7 @@ export async function startBot(o: BotOptions): Promise<Bot> {
         clock,
         logger,
         chat: s.chat,
+        messages: s.messages,
         metrics: s.metrics,
         reportQueue: s.reportQueue,
         dedup: s.dedup,

@@ -6,15 +6,17 @@ import { createAlertWorker } from "../queue/alert-worker.js";
 import type { QueueContext } from "../queue/connection.js";
 import type { ReportJobData } from "../queue/report-queue.js";
 import { createReportWorker } from "../queue/report-worker.js";
-import type { ScanRunDeps } from "../queue/scan-run.js";
+import type { ScanRunDeps } from "../scan/scan-run.js";
 import { createScanWorker } from "../queue/scan-worker.js";
 import type { ChatPort } from "../shared/chat-port.js";
+import type { ScanMessages } from "../scan/scan-messages.js";
 import type { Clock } from "../shared/clock.js";
 
 export interface WorkerDeps extends ScanRunDeps {
   ctx: QueueContext;
   inventory: Inventory;
   chat: ChatPort;
+  messages: ScanMessages;
   metrics: BotMetrics;
   reportQueue: Queue<ReportJobData>;
   dedup: AlertDedup;
@@ -28,6 +30,7 @@ export function startWorkers(d: WorkerDeps): Worker[] {
     ctx: d.ctx,
     inventory: d.inventory,
     chat: d.chat,
+    messages: d.messages,
     dedup: d.dedup,
     logger: d.logger,
     metrics: d.metrics,

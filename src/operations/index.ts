@@ -1,34 +1,32 @@
-import type { Redis } from "ioredis";
 import { createAccess } from "../access/access-check.js";
 import { cacheGroups, noGroups, type GroupDirectory } from "../access/group-directory.js";
 import type { Inventory } from "../config/inventory.js";
-import type { ChatPort } from "../shared/chat-port.js";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { SshExecutor } from "../ssh/ssh-executor.js";
-import { readAudit } from "../queue/audit-stream.js";
-import { createRedisLedger } from "../queue/operation-ledger.js";
 import { summarizeAudit, toJsonLines } from "./audit/audit-record.js";
-import { createOperationQueue, type OperationQueueOptions } from "../queue/operation-queue.js";
-import { createChatNotifier } from "./chat-notifier.js";
 import { disruptionGate } from "./common/disruption-gate.js";
 import { isEmergency } from "./common/emergency.js";
 import type { OperationDefinition } from "./engine/definition.js";
 import { runSegment, type EngineDeps } from "./engine/engine.js";
-import type { EngineHooks } from "./engine/ports.js";
+import type { EngineHooks, OperationLedger, OperationNotifier } from "./engine/ports.js";
+import type { OpRecord } from "./engine/records.js";
 import type { OperationKind, OperationsApi } from "./operations-api.js";
 import { builtInDefinitions, checkRegistry } from "./registry.js";
 import { expireOperation } from "./service/decide-operation.js";
 import { createOperationsService } from "./service/operations-service.js";
 import { randomOpId, randomToken, type ServiceDeps } from "./service/service-deps.js";
 import { mayRead } from "./service/read-access.js";
+import type { AuditReader, OperationRunner } from "./runner-ports.js";
 import { sweepOperations } from "./service/sweep-operations.js";
 
 export type { OperationDefinition } from "./engine/definition.js";
 export type { EngineHooks, NodeStartDecision } from "./engine/ports.js";
 export type { OperationsApi, Outcome } from "./operations-api.js";
+export type { AuditReader, OperationHandlers, OperationRunner } from "./runner-ports.js";
 
-export interface OperationsQueueOptions extends OperationQueueOptions {
+/** Engine timings; main/ maps its queue options onto these. */
+export interface OperationsSettings {
   /** A node may stay unreachable this long mid-step (reconnecting with backoff) before the step fails. Default 60. */
   sshRetrySeconds?: number;
   sshBackoffMs?: number;
@@ -38,18 +36,22 @@ export interface OperationsQueueOptions extends OperationQueueOptions {
   progressIntervalMs?: number;
   /** The cluster lock expires after this if a process dies during a preflight. Default 600. */
   preflightLockTtlSeconds?: number;
+  /** How long a step waits for a lost delivery to settle (the job lock duration). Default 30000. */
+  settleMs?: number;
 }
 
-export interface OperationsDeps {
+/** The core takes its adapters as ports; main/create-operations.ts builds them over Redis, BullMQ and Slack. */
+export interface OperationsCoreDeps {
   inventory: Inventory;
-  redis: Redis;
   executor: SshExecutor;
-  chat: ChatPort;
   clock: Clock;
   logger: Logger;
-  /** Key prefix for the ledger and BullMQ (tests use one per test). Default "rke2-chatops". */
-  prefix?: string;
-  queueOptions?: OperationsQueueOptions;
+  ledger: OperationLedger;
+  runner: OperationRunner;
+  readAudit: AuditReader;
+  /** Builds the notifier once the core knows each operation's title. */
+  createNotifier(titleOf: (op: OpRecord) => string): OperationNotifier;
+  settings?: OperationsSettings;
   /** Maintenance windows, application checks, test probes. */
   hooks?: EngineHooks;
   /** Slack user groups named in approvers/requesters/readers; default: none resolvable (groups grant nothing). */
@@ -61,21 +63,13 @@ export interface OperationsDeps {
 export type Operations = OperationsApi & { startWorkers(): Promise<void>; close(): Promise<void> };
 
 /** Web replicas use the API only; worker replicas also call startWorkers(). */
-export function createOperations(deps: OperationsDeps): Operations {
-  const prefix = deps.prefix ?? "rke2-chatops";
-  const q = deps.queueOptions ?? {};
+export function createOperationsCore(deps: OperationsCoreDeps): Operations {
+  const q = deps.settings ?? {};
   // Throws on a duplicate kind, id prefix, subcommand or step: a broken registry never starts.
   const definitions = checkRegistry(deps.definitions ?? builtInDefinitions);
-  const log = deps.logger.child({ component: "operations" });
-  const ledger = createRedisLedger(deps.redis, {
-    prefix,
-    auditRetentionMs: deps.inventory.audit.retentionDays * 86_400_000,
-    now: () => deps.clock.now(),
-    onNoDurableWait: (why) =>
-      log.warn({ why }, "Redis cannot wait for intents to reach its AOF (needs 7.2+ with appendonly yes)"),
-  });
-  const queue = createOperationQueue(deps.redis, prefix, deps.clock, log, q);
-  const notifier = createChatNotifier(deps.chat, (op) => definitions.get(op.kind)?.title ?? op.kind, log);
+  const log = deps.logger;
+  const { ledger, runner: queue } = deps;
+  const notifier = deps.createNotifier((op) => definitions.get(op.kind)?.title ?? op.kind);
   const access = createAccess(deps.inventory, cacheGroups(deps.groups ?? noGroups, deps.clock));
   const commandTimeoutMs = (q.commandTimeoutSeconds ?? 900) * 1000;
   // What the API side and the engine share.
@@ -116,7 +110,7 @@ export function createOperations(deps: OperationsDeps): Operations {
       sshBackoffMs: q.sshBackoffMs ?? 1000,
       commandTimeoutMs,
       progressIntervalMs: q.progressIntervalMs ?? 1000,
-      settleMs: q.lockDuration ?? 30_000,
+      settleMs: q.settleMs ?? 30_000,
     },
   };
   const read: OperationsApi["mayRead"] = (scope, by) => mayRead(deps.inventory, access, scope, by);
@@ -124,7 +118,7 @@ export function createOperations(deps: OperationsDeps): Operations {
     ...createOperationsService(service),
     mayRead: read,
     async audit(target, by) {
-      const found = await readAudit(deps.redis, prefix, deps.inventory, target);
+      const found = await deps.readAudit(target);
       if (!found) return { ok: false, message: `No cluster or operation \`${target}\` with audit records.` };
       const allowed = await read({ cluster: found.cluster }, by);
       if (!allowed.ok) return allowed;

@@ -1,27 +1,18 @@
 import { createHash } from "node:crypto";
 import type { Queue } from "bullmq";
-import type { ClusterScan } from "../certs/cert-types.js";
-import type { ClusterReport } from "../certs/report-model.js";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
-import { planCertAlerts } from "../slack/alerts/plan-alerts.js";
-import { DEFAULT_CA_ALERT_DAYS, planCaAlerts } from "../slack/alerts/plan-ca-alerts.js";
+import { planCertAlerts } from "../scan/plan-alerts.js";
+import { DEFAULT_CA_ALERT_DAYS, planCaAlerts } from "../scan/plan-ca-alerts.js";
 import { ALERT_JOB_OPTS, type AlertJobData } from "./alert-queue.js";
 import type { AlertDedup } from "./alert-dedup.js";
 import { safeJobId } from "./connection.js";
+import type { AlertTrigger } from "../scan/ports.js";
+
+export type { AlertRequester, AlertTrigger } from "../scan/ports.js";
 
 /** Consecutive failed scans after which a node is reported unreachable. */
 export const UNREACHABLE_AFTER = 2;
-
-/** Who ran the scan, when someone did: told if an alert cannot be posted (bot not in the channel). */
-export interface AlertRequester {
-  responseUrl: string;
-}
-
-export interface AlertTrigger {
-  /** Called after every scan (scheduled or /rke2 certs): queues the alerts this scan reveals. */
-  afterScan(report: ClusterReport, scan: ClusterScan, requester?: AlertRequester): Promise<void>;
-}
 
 export function createAlertTrigger(deps: {
   queue: Queue<AlertJobData>;

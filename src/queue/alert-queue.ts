@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { ProblemCert } from "../certs/report-model.js";
-import type { AlertThreshold } from "../slack/alerts/plan-alerts.js";
+import type { AlertThreshold } from "../scan/plan-alerts.js";
 import type { QueueContext } from "./connection.js";
 
 export const ALERT_QUEUE = "alert";

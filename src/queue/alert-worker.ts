@@ -3,9 +3,7 @@ import type { Inventory } from "../config/inventory.js";
 import type { BotMetrics } from "../observability/metrics.js";
 import type { ChatPort } from "../shared/chat-port.js";
 import type { Logger } from "../shared/logger.js";
-import { renderCertAlert, renderUnreachableAlert } from "../slack/blocks/render-alert.js";
-import { renderInviteNeeded } from "../slack/blocks/render-notice.js";
-import { ChatError } from "../slack/chat-error.js";
+import type { ScanMessages } from "../scan/scan-messages.js";
 import { ALERT_QUEUE, type AlertJobData } from "./alert-queue.js";
 import type { AlertDedup } from "./alert-dedup.js";
 import { stateKey, type QueueContext } from "./connection.js";
@@ -16,6 +14,7 @@ export interface AlertWorkerDeps {
   ctx: QueueContext;
   inventory: Inventory;
   chat: ChatPort;
+  messages: ScanMessages;
   dedup: AlertDedup;
   logger: Logger;
   metrics: Pick<BotMetrics, "jobs">;
@@ -60,7 +59,7 @@ async function processAlert(deps: AlertWorkerDeps, job: Job<AlertJobData>): Prom
   const msgKey = stateKey(deps.ctx, "alert", "message", jobId);
   try {
     if (d.kind === "unreachable") {
-      const msg = renderUnreachableAlert({ ...d, approvers });
+      const msg = deps.messages.unreachableAlert({ ...d, approvers });
       await postOnce(deps.ctx.connection, msgKey, deps.chat, cluster.channel, msg);
       return "posted";
     }
@@ -70,7 +69,7 @@ async function processAlert(deps: AlertWorkerDeps, job: Job<AlertJobData>): Prom
     );
     const crossings = d.crossings.filter((c) => held.has(c.key));
     if (crossings.length === 0) return "already alerted";
-    const msg = renderCertAlert({
+    const msg = deps.messages.certAlert({
       cluster: d.cluster,
       node: d.node,
       role: d.role,
@@ -90,12 +89,15 @@ async function processAlert(deps: AlertWorkerDeps, job: Job<AlertJobData>): Prom
     );
     return "posted";
   } catch (err) {
-    if (err instanceof ChatError && err.needsInvite && d.notify && job.attemptsMade === 0)
+    const failure = deps.messages.chatFailure(err);
+    if (failure?.needsInvite && d.notify && job.attemptsMade === 0)
       await deps.chat
-        .respond(d.notify.responseUrl, renderInviteNeeded(cluster.channel, `an alert about ${d.node}`))
+        .respond(
+          d.notify.responseUrl,
+          deps.messages.inviteNeeded(cluster.channel, `an alert about ${d.node}`),
+        )
         .catch(() => undefined);
-    if (err instanceof ChatError && !err.retryable && !err.needsInvite && err.code !== "rate_limited")
-      throw new UnrecoverableError(err.message);
+    if (failure?.permanent) throw new UnrecoverableError((err as Error).message);
     throw err;
   }
 }

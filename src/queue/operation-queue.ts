@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { OperationScheduler } from "../operations/engine/ports.js";
+import type { OperationHandlers } from "../operations/runner-ports.js";
 import { watchLease } from "./lease-watchdog.js";
 
 export interface OperationQueueOptions {
@@ -19,15 +20,6 @@ export interface OperationQueueOptions {
 
 export type RunJob = { opId: string };
 export type ExpireJob = { opId: string; token: string };
-
-/** What the worker does with each job; the queue module knows nothing about operations beyond ids. */
-export interface OperationHandlers {
-  /** Returns a date to park the job until (maintenance window, shutdown yield), or undefined when done. */
-  run(opId: string, signal: AbortSignal): Promise<Date | undefined>;
-  /** Returns ms still to wait when not due yet, else 0. */
-  expire(opId: string, token: string): Promise<number>;
-  sweep(): Promise<void>;
-}
 
 const runJobId = (opId: string, runSeq: number) => `${opId}-run-${runSeq}`;
 const KEEP = { removeOnComplete: { age: 7 * 86_400 }, removeOnFail: { age: 30 * 86_400 } };
@@ -151,3 +143,4 @@ export function createOperationQueue(
   };
 }
 export type OperationQueue = ReturnType<typeof createOperationQueue>;
+export type { OperationHandlers } from "../operations/runner-ports.js";

@@ -1,5 +1,4 @@
 import { Queue, type JobsOptions } from "bullmq";
-import type { NodeScan } from "../certs/cert-types.js";
 import type { Inventory } from "../config/inventory.js";
 import type { QueueContext } from "./connection.js";
 
@@ -18,11 +17,7 @@ export type ReportJobData =
   | { kind: "shard"; cluster: string; firingMs: number; shard: number; shards: number; nodes: string[] };
 
 /** What a shard job returns (its BullMQ returnvalue, read by the parent). */
-export interface ShardResult {
-  /** `host:pid` of the replica that ran the shard. */
-  worker: string;
-  nodes: NodeScan[];
-}
+export type { ShardResult } from "../scan/report-shards.js";
 
 export const FIRING_JOB_OPTS: JobsOptions = {
   attempts: 5,

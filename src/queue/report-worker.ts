@@ -2,19 +2,21 @@ import { FlowProducer, Worker, type Job, type Queue } from "bullmq";
 import { countJobs } from "../observability/count-jobs.js";
 import type { BotMetrics } from "../observability/metrics.js";
 import type { ChatPort } from "../shared/chat-port.js";
-import { dateInZone } from "../slack/blocks/format-cert.js";
+import { dateInZone } from "../shared/date-in-zone.js";
 import { readExpiryEvents } from "../rke2/expiry-events.js";
-import { renderDailyReport } from "../slack/blocks/render-daily-report.js";
+import type { ScanMessages } from "../scan/scan-messages.js";
 import { stateKey, type QueueContext } from "./connection.js";
 import { postOnce } from "./report-post.js";
 import { REPORT_QUEUE, type ReportJobData } from "./report-queue.js";
-import { gatherCluster, queueClusterFlow, runShard } from "./report-shards.js";
-import type { ScanRunDeps } from "./scan-run.js";
+import { gatherCluster, queueClusterFlow } from "./report-shards.js";
+import { runShard } from "../scan/report-shards.js";
+import type { ScanRunDeps } from "../scan/scan-run.js";
 
 export interface ReportWorkerDeps extends ScanRunDeps {
   ctx: QueueContext;
   queue: Queue<ReportJobData>;
   chat: ChatPort;
+  messages: ScanMessages;
   metrics: Pick<BotMetrics, "jobs">;
   concurrency?: number;
   /** Test seam: runs before a shard scans; throwing fails that attempt of that shard. */
@@ -105,7 +107,7 @@ async function reportCluster(
     deps.executor,
     result.report.unreachable.map((u) => u.node),
   );
-  const rendered = renderDailyReport(result.report, d.date, {
+  const rendered = deps.messages.dailyReport(result.report, d.date, {
     renewalWindowDays: deps.inventory.report.renewalWindowDays,
     nodeNames: spec.nodes.map((n) => n.name),
     events,

@@ -1,19 +1,11 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { QueueContext } from "./connection.js";
 import { finishScan, joinOrStartScan, takeScanBudget } from "./scan-admission.js";
+import type { ScanJobData, ScanRequests } from "../scan/scan-requests.js";
+
+export type { ScanAdmission, ScanJobData, ScanRequests } from "../scan/scan-requests.js";
 
 export const SCAN_QUEUE = "scan";
-
-/** A `/rke2 certs` request: what to scan, and where the answer goes. */
-export interface ScanJobData {
-  cluster?: string;
-  node?: string;
-  /** The slash command's response_url (valid 30 minutes, 5 uses). */
-  responseUrl?: string;
-  channelId?: string;
-  userId?: string;
-  requestedAt: string;
-}
 
 export const SCAN_JOB_OPTS: JobsOptions = {
   attempts: 2,
@@ -24,17 +16,6 @@ export const SCAN_JOB_OPTS: JobsOptions = {
 
 export function createScanQueue(ctx: QueueContext): Queue<ScanJobData> {
   return new Queue<ScanJobData>(SCAN_QUEUE, { connection: ctx.connection, prefix: ctx.prefix });
-}
-
-/** What became of a request: queued a scan, joined the one running, over the user's budget, or Redis down. */
-export type ScanAdmission =
-  | { kind: "queued" | "joined"; jobId: string }
-  | { kind: "limited"; retryAfterSeconds: number }
-  | { kind: "unavailable" };
-
-/** What the Slack layer gets: ask for a scan, nothing else of BullMQ. */
-export interface ScanRequests {
-  enqueue(data: ScanJobData): Promise<ScanAdmission>;
 }
 
 export function scanRequestsOn(

@@ -2,16 +2,16 @@ import { Worker, type Job } from "bullmq";
 import type { BotMetrics } from "../observability/metrics.js";
 import { countJobs } from "../observability/count-jobs.js";
 import type { ChatMessage, ChatPort } from "../shared/chat-port.js";
-import { renderCertsAnswer, renderMultiClusterAnswer } from "../slack/blocks/render-certs-answer.js";
-import { renderNotice } from "../slack/blocks/render-notice.js";
+import type { ScanMessages } from "../scan/scan-messages.js";
 import type { QueueContext } from "./connection.js";
 import { finishScan } from "./scan-admission.js";
 import { SCAN_QUEUE, type ScanJobData } from "./scan-queue.js";
-import { runScans, type ScanRunDeps, type ScannedCluster } from "./scan-run.js";
+import { runScans, type ScanRunDeps } from "../scan/scan-run.js";
 
 export interface ScanWorkerDeps extends ScanRunDeps {
   ctx: QueueContext;
   chat: ChatPort;
+  messages: ScanMessages;
   metrics: Pick<BotMetrics, "jobs">;
   concurrency?: number;
 }
@@ -42,11 +42,11 @@ async function processScan(
   try {
     const requester = d.responseUrl ? { requester: { responseUrl: d.responseUrl } } : {};
     const results = await runScans(deps, { cluster: d.cluster, node: d.node, signal, ...requester });
-    answer = renderAnswer(results, d.node, deps.inventory.report.renewalWindowDays);
+    answer = deps.messages.certsAnswer(results, d.node, deps.inventory.report.renewalWindowDays);
   } catch (err) {
     log.error({ err }, "scan failed");
     if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
-    answer = renderNotice(`The scan failed: ${(err as Error).message}`, { emoji: ":x:" });
+    answer = deps.messages.scanFailed((err as Error).message);
   }
   if (!d.responseUrl) return "scanned";
   // Requests that joined this scan while it ran get the same answer; later ones start a new scan.
@@ -66,14 +66,4 @@ async function processScan(
   );
   if (joined.length) log.info({ joined: joined.length }, "answered requests that joined the scan");
   return delivered.every(Boolean) ? "answered" : "answer not delivered";
-}
-
-function renderAnswer(
-  results: ScannedCluster[],
-  node: string | undefined,
-  renewalWindowDays: number,
-): ChatMessage {
-  const inputs = results.map(({ scan, report }) => ({ report, scan, node, renewalWindowDays }));
-  if (inputs.length === 1) return renderCertsAnswer(inputs[0]!);
-  return renderMultiClusterAnswer(inputs);
 }

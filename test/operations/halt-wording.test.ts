@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createChatNotifier } from "../../src/operations/chat-notifier.js";
+import { createChatNotifier } from "../../src/slack/chat-notifier.js";
 import type { OperationDefinition, PhaseContext } from "../../src/operations/engine/definition.js";
 import type { OpRecord } from "../../src/operations/engine/records.js";
 import { rotationDefinition } from "../../src/operations/rotation/rotation-definition.js";

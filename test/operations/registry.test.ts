@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { ClusterSpec } from "../../src/config/inventory.js";
-import { createOperations, type OperationsDeps } from "../../src/operations/index.js";
+import { createOperations, type OperationsDeps } from "../../src/main/create-operations.js";
 import type { OperationDefinition, StepDef } from "../../src/operations/engine/definition.js";
 import { planProblems } from "../../src/operations/engine/plan-check.js";
 import type { PlannedPhase } from "../../src/operations/engine/records.js";

@@ -4,7 +4,7 @@ import { buildOperationView } from "../../src/operations/view/operation-view.js"
 import { checkMessageLimits } from "../../src/slack/blocks/limits.js";
 import { renderOperationMessage } from "../../src/slack/blocks/operation/render-operation-message.js";
 import { renderThreadNote } from "../../src/slack/blocks/operation/render-thread-note.js";
-import { operationButtonValue } from "../../src/operations/button-value.js";
+import { operationButtonValue } from "../../src/slack/button-value.js";
 
 const names = Array.from(
   { length: 80 },

@@ -78,7 +78,7 @@ describe("rotation completion: the Refresh kubeconfig copies offer", () => {
       {
         actionId: REFRESH_KUBECONFIGS_ACTION,
         text: "Refresh kubeconfig copies",
-        value: JSON.stringify({ op: server.id, token: refreshToken(server) }),
+        bind: { op: server.id, token: refreshToken(server) },
         style: "primary",
       },
     ]);

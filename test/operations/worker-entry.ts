@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { loadInventory } from "../../src/config/load-inventory.js";
-import { createOperations } from "../../src/operations/index.js";
+import { createOperations } from "../../src/main/create-operations.js";
 import { systemClock } from "../../src/shared/clock.js";
 import { createLogger } from "../../src/shared/logger.js";
 import { createSsh2Executor } from "../../src/ssh/ssh2-executor.js";

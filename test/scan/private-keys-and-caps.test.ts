@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeScanFailed, NodeScanOk } from "../../src/certs/cert-types.js";
-import { scanInventory } from "../../src/certs/scan-inventory.js";
+import { scanInventory } from "../../src/scan/scan-inventory.js";
 import { exitCodeFor, EXIT } from "../../src/cli/exit-codes.js";
 import { loadInventory } from "../../src/config/load-inventory.js";
 import type { Inventory } from "../../src/config/inventory.js";

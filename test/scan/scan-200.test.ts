@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scanInventory } from "../../src/certs/scan-inventory.js";
+import { scanInventory } from "../../src/scan/scan-inventory.js";
 import { loadInventory } from "../../src/config/load-inventory.js";
 import { systemClock } from "../../src/shared/clock.js";
 import { createSsh2Executor } from "../../src/ssh/ssh2-executor.js";

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CertRecord, ClusterScan, NodeScanOk } from "../../src/certs/cert-types.js";
-import { scanInventory } from "../../src/certs/scan-inventory.js";
+import { scanInventory } from "../../src/scan/scan-inventory.js";
 import { loadInventory } from "../../src/config/load-inventory.js";
 import { systemClock } from "../../src/shared/clock.js";
 import { createSsh2Executor } from "../../src/ssh/ssh2-executor.js";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadInventory } from "../../src/config/load-inventory.js";
 import { buildSlackSurface, type SlackSurface } from "../../src/main/build-slack-surface.js";
 import type { ReportJobData, ShardResult } from "../../src/queue/report-queue.js";
-import { splitNodes } from "../../src/queue/report-shards.js";
+import { splitNodes } from "../../src/scan/report-shards.js";
 import { createReportWorker } from "../../src/queue/report-worker.js";
 import { systemClock } from "../../src/shared/clock.js";
 import { silentLogger } from "../../src/shared/logger.js";

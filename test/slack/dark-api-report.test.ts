@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildClusterReport } from "../../src/certs/build-report.js";
 import { isCredentialError } from "../../src/certs/dark-api.js";
-import { ROTATE_REQUEST_ACTION } from "../../src/operations/button-value.js";
+import { ROTATE_REQUEST_ACTION } from "../../src/slack/button-value.js";
 import { checkMessageLimits } from "../../src/slack/blocks/limits.js";
 import { renderCertAlert } from "../../src/slack/blocks/render-alert.js";
 import { renderCertsAnswer } from "../../src/slack/blocks/render-certs-answer.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildClusterReport } from "../../src/certs/build-report.js";
 import type { ChatMessage } from "../../src/shared/chat-port.js";
-import { planCertAlerts } from "../../src/slack/alerts/plan-alerts.js";
+import { planCertAlerts } from "../../src/scan/plan-alerts.js";
 import { checkMessageLimits } from "../../src/slack/blocks/limits.js";
 import { renderCertAlert, renderUnreachableAlert } from "../../src/slack/blocks/render-alert.js";
 import { renderCertsAnswer } from "../../src/slack/blocks/render-certs-answer.js";

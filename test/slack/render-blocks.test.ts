@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildClusterReport } from "../../src/certs/build-report.js";
-import { planCertAlerts } from "../../src/slack/alerts/plan-alerts.js";
+import { planCertAlerts } from "../../src/scan/plan-alerts.js";
 import { checkMessageLimits } from "../../src/slack/blocks/limits.js";
 import { renderCertAlert, renderUnreachableAlert } from "../../src/slack/blocks/render-alert.js";
 import { renderCertsAnswer, renderMultiClusterAnswer } from "../../src/slack/blocks/render-certs-answer.js";

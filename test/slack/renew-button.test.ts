@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildClusterReport } from "../../src/certs/build-report.js";
-import { planCertAlerts } from "../../src/slack/alerts/plan-alerts.js";
+import { planCertAlerts } from "../../src/scan/plan-alerts.js";
 import { checkMessageLimits } from "../../src/slack/blocks/limits.js";
 import { renderCertAlert } from "../../src/slack/blocks/render-alert.js";
 import { renderDailyReport } from "../../src/slack/blocks/render-daily-report.js";

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scanInventory } from "../../src/certs/scan-inventory.js";
+import { scanInventory } from "../../src/scan/scan-inventory.js";
 import type { Inventory } from "../../src/config/inventory.js";
 import { loadInventory } from "../../src/config/load-inventory.js";
 import { createSsh2Executor, type Ssh2Executor } from "../../src/ssh/ssh2-executor.js";

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { readNodeCerts } from "../../src/certs/read-node-certs.js";
+import { readNodeCerts } from "../../src/rke2/read-node-certs.js";
 import type { NodeSpec } from "../../src/config/inventory.js";
 import type { OpRecord } from "../../src/operations/engine/records.js";
 import { commandFailure } from "../../src/operations/rotation/remote-output.js";

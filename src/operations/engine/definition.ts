@@ -71,10 +71,11 @@ export interface CompletionText {
   actions?: CompletionAction[];
 }
 
+/** A button on the completion note, bound to its operation by a token (the Slack layer encodes it). */
 export interface CompletionAction {
   actionId: string;
   text: string;
-  value: string;
+  bind: { op: string; token: string };
   style?: "primary" | "danger";
 }
 

@@ -86,7 +86,7 @@ export type ThreadNote =
   | { kind: "failure"; op: OpRecord }
   | ({ kind: "completion"; op: OpRecord } & CompletionText);
 
-/** Outbound messages of an operation (adapter: operations/chat-notifier.ts over ChatPort + Block Kit renderers). */
+/** Outbound messages of an operation (adapter: slack/chat-notifier.ts over ChatPort + Block Kit renderers). */
 export interface OperationNotifier {
   postMain(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): Promise<{ channel: string; ts: string }>;
   updateMain(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): Promise<void>;

@@ -1,5 +1,5 @@
 import type { ClassifyPolicy } from "../../certs/cert-types.js";
-import { readNodeCerts } from "../../certs/read-node-certs.js";
+import { readNodeCerts } from "../../rke2/read-node-certs.js";
 import type { ClusterSpec, NodeSpec } from "../../config/inventory.js";
 import { SSH_POOL_DEFAULTS } from "../../config/ssh-pool-settings.js";
 import type { Clock } from "../../shared/clock.js";

@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { operationButtonValue, type OperationButtonValue } from "../button-value.js";
 import type { CompletionAction } from "../engine/definition.js";
 import type { OperationLedger } from "../engine/ports.js";
 import type { OpRecord } from "../engine/records.js";
@@ -28,11 +27,10 @@ export function refreshToken(op: Pick<OpRecord, "id" | "lock" | "finishedAt">): 
 }
 
 export function refreshOffer(op: OpRecord): CompletionAction {
-  const value: OperationButtonValue = { op: op.id, token: refreshToken(op) };
   return {
     actionId: REFRESH_KUBECONFIGS_ACTION,
     text: "Refresh kubeconfig copies",
-    value: JSON.stringify(value),
+    bind: { op: op.id, token: refreshToken(op) },
     style: "primary",
   };
 }
@@ -54,13 +52,13 @@ const sameToken = (a: string, b: string) =>
  */
 export async function refreshFromButton(
   deps: RefreshClickDeps,
-  rawValue: string,
+  /** The button's binding as the Slack layer decoded it; undefined = malformed. */
+  bound: { op: string; token: string } | undefined,
   by: CommandRequester,
 ): Promise<Outcome> {
-  const v = operationButtonValue.safeParse(safeJson(rawValue));
-  if (!v.success) return { ok: false, message: "This button is malformed; see `/rke2 status`." };
-  const op = await deps.ledger.get(v.data.op);
-  if (!op || op.status !== "completed" || !sameToken(v.data.token, refreshToken(op)))
+  if (!bound) return { ok: false, message: "This button is malformed; see `/rke2 status`." };
+  const op = await deps.ledger.get(bound.op);
+  if (!op || op.status !== "completed" || !sameToken(bound.token, refreshToken(op)))
     return {
       ok: false,
       message: `This button is out of date; use \`/rke2 refresh-kubeconfigs ${op?.cluster ?? "<cluster>"}\`.`,
@@ -86,12 +84,4 @@ export async function refreshFromButton(
   if (!result.ok) await deps.claims.release(op.id);
   await deps.thread(op, { by: by.userId, message: result.message, ok: result.ok });
   return { ok: true, message: result.message, operationId: op.id };
-}
-
-function safeJson(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
-  }
 }

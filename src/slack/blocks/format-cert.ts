@@ -25,17 +25,7 @@ export const STATUS_EMOJI: Record<CertStatus, string> = {
 /** 2027-01-10 (UTC) from an ISO timestamp. */
 export const isoDate = (iso: string): string => iso.slice(0, 10);
 
-/** YYYY-MM-DD of `at` in an IANA time zone (the report's headline date). */
-export function dateInZone(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).formatToParts(at);
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
-  return `${get("year")}-${get("month")}-${get("day")}`;
-}
+export { dateInZone } from "../../shared/date-in-zone.js";
 
 /** "2026-11-23 08:00 UTC" for context lines. */
 export const stamp = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;

@@ -1,8 +1,8 @@
 import type { Button } from "@slack/types";
-import { RENEW_REQUEST_ACTION, ROTATE_REQUEST_ACTION } from "../../operations/button-value.js";
+import { RENEW_REQUEST_ACTION, ROTATE_REQUEST_ACTION } from "../button-value.js";
 import type { CertRecord } from "../../certs/cert-types.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
-import type { CertCrossing } from "../alerts/plan-alerts.js";
+import type { CertCrossing } from "../../scan/plan-alerts.js";
 import {
   actions,
   button,

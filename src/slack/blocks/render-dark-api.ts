@@ -1,5 +1,5 @@
 import type { Button } from "@slack/types";
-import { ROTATE_REQUEST_ACTION } from "../../operations/button-value.js";
+import { ROTATE_REQUEST_ACTION } from "../button-value.js";
 import { actions, button, esc, section, type Block } from "./block-kit.js";
 
 /** The dark state in one line, for the top of a message (and its notification text). */

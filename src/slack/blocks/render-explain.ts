@@ -1,5 +1,5 @@
 import type { ExplainAnswer } from "../../explain/explain-use-case.js";
-import { ROTATE_REQUEST_ACTION } from "../../operations/button-value.js";
+import { ROTATE_REQUEST_ACTION } from "../button-value.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
 import {
   actions,

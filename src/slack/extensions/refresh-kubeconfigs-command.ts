@@ -2,6 +2,7 @@ import { createAccess } from "../../access/access-check.js";
 import { cacheGroups, noGroups, type GroupDirectory } from "../../access/group-directory.js";
 import type { Inventory } from "../../config/inventory.js";
 import type { OperationLedger } from "../../operations/engine/ports.js";
+import { decodeOperationButton } from "../button-value.js";
 import { refreshFromButton, type RefreshClaims } from "../../operations/kubeconfig/refresh-click.js";
 import {
   refreshKubeconfigCopies,
@@ -67,7 +68,7 @@ export function createKubeconfigRefresh(deps: KubeconfigRefreshDeps): {
               );
           },
         },
-        value,
+        decodeOperationButton(value),
         by,
       ),
   };

@@ -1,7 +1,7 @@
 import type { Inventory } from "../../config/inventory.js";
 import type { OperationsApi, Outcome } from "../../operations/operations-api.js";
 import type { CommandRequester } from "../../operations/requester.js";
-import type { ScanRequests } from "../../queue/scan-queue.js";
+import type { ScanRequests } from "../../scan/scan-requests.js";
 import type { ChatMessage, ChatPort } from "../../shared/chat-port.js";
 import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";

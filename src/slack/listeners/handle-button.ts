@@ -4,7 +4,7 @@ import {
   REQUEST_ACTION_PATTERN,
   rotateRequestValue,
   type OperationAction,
-} from "../../operations/button-value.js";
+} from "../button-value.js";
 import type { Outcome } from "../../operations/operations-api.js";
 import type { CommandRequester } from "../../operations/requester.js";
 import type { ChatMessage } from "../../shared/chat-port.js";

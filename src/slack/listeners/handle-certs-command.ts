@@ -1,7 +1,7 @@
-import { resolveScanTarget } from "../../certs/scan-inventory.js";
+import { resolveScanTarget } from "../../scan/scan-inventory.js";
 import { renderNotice } from "../blocks/render-notice.js";
 import { plural } from "../blocks/format-cert.js";
-import type { ScanAdmission } from "../../queue/scan-queue.js";
+import type { ScanAdmission } from "../../scan/scan-requests.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
 import type { Ack, ListenerDeps, SlashInput } from "./command-deps.js";
 

@@ -1,4 +1,4 @@
-import { resolveScanTarget } from "../../certs/scan-inventory.js";
+import { resolveScanTarget } from "../../scan/scan-inventory.js";
 import { builtInCommands } from "../../operations/registry.js";
 import type { CommandRequester } from "../../operations/requester.js";
 import type { ChatMessage } from "../../shared/chat-port.js";

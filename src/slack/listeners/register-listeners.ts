@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction, SlashCommand } from "@slack/bolt";
-import { REQUEST_ACTION_PATTERN } from "../../operations/button-value.js";
+import { REQUEST_ACTION_PATTERN } from "../button-value.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
 import { allSubcommands } from "../commands/usage.js";
 import type { ListenerDeps } from "./command-deps.js";

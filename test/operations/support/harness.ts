@@ -10,7 +10,7 @@ import {
   createOperations,
   type Operations,
   type OperationsQueueOptions,
-} from "../../../src/operations/index.js";
+} from "../../../src/main/create-operations.js";
 import { createRedisLedger } from "../../../src/queue/operation-ledger.js";
 import { systemClock, type Clock } from "../../../src/shared/clock.js";
 import { silentLogger } from "../../../src/shared/logger.js";

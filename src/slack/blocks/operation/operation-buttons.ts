@@ -1,4 +1,4 @@
-import type { OperationAction, OperationButtonValue } from "../../../operations/button-value.js";
+import type { OperationAction, OperationButtonValue } from "../../button-value.js";
 import { actions, button, type Block } from "../block-kit.js";
 
 const LABEL: Record<OperationAction, { text: string; style?: "primary" | "danger" }> = {

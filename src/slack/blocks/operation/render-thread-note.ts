@@ -82,7 +82,20 @@ export function renderThreadNote(note: ThreadNote, title?: string): ChatMessage 
         ...packLines(note.notes).map(section),
       ];
       // Completion buttons (Refresh kubeconfig copies) carry their own bound value; see their handlers.
-      const tail = note.actions?.length ? [actions(note.actions.map((a) => button(a)))] : [];
+      const tail = note.actions?.length
+        ? [
+            actions(
+              note.actions.map((a) =>
+                button({
+                  actionId: a.actionId,
+                  text: a.text,
+                  value: JSON.stringify(a.bind),
+                  ...(a.style ? { style: a.style } : {}),
+                }),
+              ),
+            ),
+          ]
+        : [];
       return {
         text: `${note.op.id} complete`,
         blocks: fitBlocks(head, body, tail, (n) => `…${n} more sections omitted.`),

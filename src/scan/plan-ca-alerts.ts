@@ -1,4 +1,4 @@
-import type { ClusterReport } from "../../certs/report-model.js";
+import type { ClusterReport } from "../certs/report-model.js";
 import { lowestThreshold, type NodeAlertPlan } from "./plan-alerts.js";
 
 /** CAs live 10 years and nothing renews them: alert a year ahead, then at 180, 90 and 30 days. */

@@ -1,10 +1,10 @@
 import type { ChatPort } from "../shared/chat-port.js";
 import type { Logger } from "../shared/logger.js";
-import { renderOperationMessage } from "../slack/blocks/operation/render-operation-message.js";
-import { renderThreadNote } from "../slack/blocks/operation/render-thread-note.js";
-import type { OperationNotifier } from "./engine/ports.js";
-import type { OpRecord } from "./engine/records.js";
-import { buildOperationView } from "./view/operation-view.js";
+import { renderOperationMessage } from "./blocks/operation/render-operation-message.js";
+import { renderThreadNote } from "./blocks/operation/render-thread-note.js";
+import type { OperationNotifier } from "../operations/engine/ports.js";
+import type { OpRecord } from "../operations/engine/records.js";
+import { buildOperationView } from "../operations/view/operation-view.js";
 
 /**
  * OperationNotifier over the ChatPort. Posting the plan must succeed (it carries the buttons), so

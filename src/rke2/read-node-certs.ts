@@ -1,11 +1,11 @@
 import type { NodeSpec } from "../config/inventory.js";
-import { readCertFilesCommand, parseTailErrors, parseTailOutput } from "../rke2/read-cert-files.js";
+import { readCertFilesCommand, parseTailErrors, parseTailOutput } from "./read-cert-files.js";
 import type { NodeSession } from "../ssh/ssh-executor.js";
 import { diagnoseSudo } from "../ssh/sudo-diagnosis.js";
-import type { CertRecord, ClassifyPolicy } from "./cert-types.js";
-import { extractCerts } from "./extract-certs.js";
-import { classifyCert, daysLeft } from "./classify.js";
-import { isServingCert, missingSans } from "./san-check.js";
+import type { CertRecord, ClassifyPolicy } from "../certs/cert-types.js";
+import { extractCerts } from "../certs/extract-certs.js";
+import { classifyCert, daysLeft } from "../certs/classify.js";
+import { isServingCert, missingSans } from "../certs/san-check.js";
 
 /** Raised when a node answers but holds no RKE2 certificates at all. */
 export class NoCertificatesError extends Error {

@@ -1,18 +1,17 @@
 import { buildClusterReport } from "../certs/build-report.js";
 import type { ClusterScan } from "../certs/cert-types.js";
 import type { ClusterReport } from "../certs/report-model.js";
-import { scanInventory } from "../certs/scan-inventory.js";
+import { scanInventory } from "./scan-inventory.js";
 import type { Inventory } from "../config/inventory.js";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { SshExecutor } from "../ssh/ssh-executor.js";
-import type { AlertRequester, AlertTrigger } from "./alert-enqueue.js";
-import type { ScanStore } from "./scan-store.js";
+import type { AlertRequester, AlertTrigger, ScanSink } from "./ports.js";
 
 export interface ScanRunDeps {
   inventory: Inventory;
   executor: SshExecutor;
-  store: ScanStore;
+  store: ScanSink;
   alerts: AlertTrigger;
   clock: Clock;
   logger: Logger;

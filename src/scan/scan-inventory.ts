@@ -6,8 +6,8 @@ import { silentLogger, type Logger } from "../shared/logger.js";
 import { mapLimit } from "../shared/map-limit.js";
 import { sshPoolSettings } from "../config/ssh-pool-settings.js";
 import type { SshExecutor } from "../ssh/ssh-executor.js";
-import type { ClusterScan, NodeScan, NodeScanOk } from "./cert-types.js";
-import { readNodeCerts } from "./read-node-certs.js";
+import type { ClusterScan, NodeScan, NodeScanOk } from "../certs/cert-types.js";
+import { readNodeCerts } from "../rke2/read-node-certs.js";
 
 export interface ScanDeps {
   executor: SshExecutor;

@@ -13,6 +13,18 @@ export const operationButtonValue = z.strictObject({
 });
 export type OperationButtonValue = z.infer<typeof operationButtonValue>;
 
+/** A clicked operation button's value, or undefined when it is not one of ours (never throws). */
+export function decodeOperationButton(raw: string): OperationButtonValue | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const v = operationButtonValue.safeParse(json);
+  return v.success ? v.data : undefined;
+}
+
 /**
  * Buttons that request an operation ("Rotate certificates", "Renew by restart"): action_id
  * `<kind>-request`, value `{cluster}`; the router sends any of them to ops.request(kind).

@@ -1,5 +1,5 @@
-import type { CertRecord } from "../../certs/cert-types.js";
-import type { ClusterReport, ProblemCert } from "../../certs/report-model.js";
+import type { CertRecord } from "../certs/cert-types.js";
+import type { ClusterReport, ProblemCert } from "../certs/report-model.js";
 
 /** A certificate crosses a threshold when less than that many days are left, or "expired" when none are. */
 export type AlertThreshold = number | "expired";

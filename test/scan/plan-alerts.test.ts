@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildClusterReport } from "../../src/certs/build-report.js";
-import { crossingKey, lowestThreshold, planCertAlerts } from "../../src/slack/alerts/plan-alerts.js";
-import { POLICY, syntheticScan } from "./helpers/synthetic-scan.js";
+import { crossingKey, lowestThreshold, planCertAlerts } from "../../src/scan/plan-alerts.js";
+import { POLICY, syntheticScan } from "../slack/helpers/synthetic-scan.js";
 
 const now = new Date("2026-11-23T08:00:00Z");
 const DAY = 86_400_000;

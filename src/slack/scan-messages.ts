@@ -1,0 +1,25 @@
+import type { ScanMessages } from "../scan/scan-messages.js";
+import { renderCertAlert, renderUnreachableAlert } from "./blocks/render-alert.js";
+import { renderCertsAnswer, renderMultiClusterAnswer } from "./blocks/render-certs-answer.js";
+import { renderDailyReport } from "./blocks/render-daily-report.js";
+import { renderInviteNeeded, renderNotice } from "./blocks/render-notice.js";
+import { ChatError } from "./chat-error.js";
+
+/** The scan, report and alert messages in Block Kit; ChatError says how a failed post is retried. */
+export const slackScanMessages: ScanMessages = {
+  certsAnswer(results, node, renewalWindowDays) {
+    const inputs = results.map(({ scan, report }) => ({ report, scan, node, renewalWindowDays }));
+    if (inputs.length === 1) return renderCertsAnswer(inputs[0]!);
+    return renderMultiClusterAnswer(inputs);
+  },
+  scanFailed: (reason) => renderNotice(`The scan failed: ${reason}`, { emoji: ":x:" }),
+  dailyReport: (report, date, o) => renderDailyReport(report, date, o),
+  certAlert: (a) => renderCertAlert(a),
+  unreachableAlert: (a) => renderUnreachableAlert(a),
+  inviteNeeded: (channel, what) => renderInviteNeeded(channel, what),
+  chatFailure(err) {
+    if (!(err instanceof ChatError)) return undefined;
+    const needsInvite = err.needsInvite;
+    return { needsInvite, permanent: !err.retryable && !needsInvite && err.code !== "rate_limited" };
+  },
+};

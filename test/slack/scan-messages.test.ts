@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { ChatError } from "../../src/slack/chat-error.js";
+import { slackScanMessages } from "../../src/slack/scan-messages.js";
+
+describe("slackScanMessages.chatFailure (how alert jobs treat a failed post)", () => {
+  const err = (code: string, retryable: boolean) =>
+    new ChatError(code, "chat.postMessage", "advice", retryable, "C1");
+
+  it("a missing invite is retried and tells the requester", () => {
+    expect(slackScanMessages.chatFailure(err("not_in_channel", false))).toEqual({
+      needsInvite: true,
+      permanent: false,
+    });
+    expect(slackScanMessages.chatFailure(err("channel_not_found", false))?.needsInvite).toBe(true);
+  });
+
+  it("bad auth is permanent; rate limits and retryable errors are not", () => {
+    expect(slackScanMessages.chatFailure(err("invalid_auth", false))).toEqual({
+      needsInvite: false,
+      permanent: true,
+    });
+    expect(slackScanMessages.chatFailure(err("rate_limited", false))?.permanent).toBe(false);
+    expect(slackScanMessages.chatFailure(err("http_503", true))?.permanent).toBe(false);
+  });
+
+  it("errors that did not come from Slack are left to the job's retries", () => {
+    expect(slackScanMessages.chatFailure(new Error("Redis down"))).toBeUndefined();
+  });
+
+  it("a failed scan is a notice naming the reason", () => {
+    expect(slackScanMessages.scanFailed("no route to host").text).toContain(
+      "The scan failed: no route to host",
+    );
+  });
+});
