@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { Worker, type Job } from "bullmq";
 import type { Inventory } from "../config/inventory.js";
 import type { BotMetrics } from "../observability/metrics.js";
 import type { ChatPort } from "../shared/chat-port.js";
@@ -10,6 +10,7 @@ import { ALERT_QUEUE, type AlertJobData } from "./alert-queue.js";
 import type { AlertDedup } from "./alert-dedup.js";
 import { stateKey, type QueueContext } from "./connection.js";
 import { countJobs, isFinalFailure } from "../observability/count-jobs.js";
+import { toJobError } from "./job-decision.js";
 import { postOnce } from "./report-post.js";
 
 export interface AlertWorkerDeps {
@@ -94,8 +95,6 @@ async function processAlert(deps: AlertWorkerDeps, job: Job<AlertJobData>): Prom
       await deps.chat
         .respond(d.notify.responseUrl, renderInviteNeeded(cluster.channel, `an alert about ${d.node}`))
         .catch(() => undefined);
-    if (err instanceof ChatError && !err.retryable && !err.needsInvite && err.code !== "rate_limited")
-      throw new UnrecoverableError(err.message);
-    throw err;
+    throw toJobError(err);
   }
 }

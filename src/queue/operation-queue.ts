@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { OperationScheduler } from "../operations/engine/ports.js";
+import { withJobDecisions } from "./job-decision.js";
 import { watchLease } from "./lease-watchdog.js";
 
 export interface OperationQueueOptions {
@@ -94,7 +95,7 @@ export function createOperationQueue(
     await queue.upsertJobScheduler("operations-sweep", { every: sweepEvery }, { name: "sweep", data: {} });
     worker = new Worker(
       name,
-      async (job: Job, token?: string, signal?: AbortSignal) => {
+      withJobDecisions(async (job: Job, token?: string, signal?: AbortSignal) => {
         if (job.name === "run") {
           const lease = watchLease({
             renew: () => job.extendLock(token ?? "", lockDuration),
@@ -120,7 +121,7 @@ export function createOperationQueue(
           throw new DelayedError();
         }
         if (job.name === "sweep") await h.sweep();
-      },
+      }),
       {
         connection: conns[1]!,
         prefix,

@@ -3,8 +3,9 @@ import type { BotMetrics } from "../observability/metrics.js";
 import { countJobs } from "../observability/count-jobs.js";
 import type { ChatMessage, ChatPort } from "../shared/chat-port.js";
 import { renderCertsAnswer, renderMultiClusterAnswer } from "../slack/blocks/render-certs-answer.js";
-import { renderNotice } from "../slack/blocks/render-notice.js";
+import { errorReply } from "../slack/error-reply.js";
 import type { QueueContext } from "./connection.js";
+import { willRetry } from "./job-decision.js";
 import { finishScan } from "./scan-admission.js";
 import { SCAN_QUEUE, type ScanJobData } from "./scan-queue.js";
 import { runScans, type ScanRunDeps, type ScannedCluster } from "./scan-run.js";
@@ -45,8 +46,8 @@ async function processScan(
     answer = renderAnswer(results, d.node, deps.inventory.report.renewalWindowDays);
   } catch (err) {
     log.error({ err }, "scan failed");
-    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
-    answer = renderNotice(`The scan failed: ${(err as Error).message}`, { emoji: ":x:" });
+    if (willRetry(err, job)) throw err;
+    answer = errorReply(err, "scanning");
   }
   if (!d.responseUrl) return "scanned";
   // Requests that joined this scan while it ran get the same answer; later ones start a new scan.
