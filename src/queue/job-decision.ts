@@ -14,7 +14,7 @@ export type JobDecision = "retry" | "fail";
  * down, a bug) is retried, as BullMQ would by default.
  */
 export function decideJob(err: unknown): JobDecision {
-  if (err instanceof ChatError && (err.needsInvite || err.code === "rate_limited")) return "retry";
+  if (err instanceof ChatError && err.needsInvite) return "retry";
   if (isAppError(err)) return err.retryable ? "retry" : "fail";
   return "retry";
 }
