@@ -1,3 +1,5 @@
+import { AppError } from "../shared/app-error.js";
+
 /**
  * A minimal DER reader: just enough ASN.1 to pull the reported fields out of an X.509 certificate
  * without building an object tree. Anything it does not handle exactly throws DerUnsupported, so that
@@ -5,7 +7,12 @@
  */
 
 /** Input this reader does not handle exactly (malformed, BER-only or an encoding it does not decode). */
-export class DerUnsupported extends Error {}
+export class DerUnsupported extends AppError<"der-unsupported"> {
+  readonly code = "der-unsupported";
+  constructor(message: string) {
+    super(message, { retryable: false });
+  }
+}
 
 /** One TLV: tag byte, content bounds and where the next sibling starts. */
 export interface Tlv {

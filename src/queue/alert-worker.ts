@@ -8,6 +8,7 @@ import { ALERT_QUEUE, type AlertJobData } from "./alert-queue.js";
 import type { AlertDedup } from "./alert-dedup.js";
 import { stateKey, type QueueContext } from "./connection.js";
 import { countJobs, isFinalFailure } from "../observability/count-jobs.js";
+import { toJobError } from "./job-decision.js";
 import { postOnce } from "./report-post.js";
 
 export interface AlertWorkerDeps {
@@ -98,6 +99,6 @@ async function processAlert(deps: AlertWorkerDeps, job: Job<AlertJobData>): Prom
         )
         .catch(() => undefined);
     if (failure?.permanent) throw new UnrecoverableError((err as Error).message);
-    throw err;
+    throw toJobError(err);
   }
 }

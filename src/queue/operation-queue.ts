@@ -4,6 +4,7 @@ import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
 import type { OperationScheduler } from "../operations/engine/ports.js";
 import type { OperationHandlers } from "../operations/runner-ports.js";
+import { withJobDecisions } from "./job-decision.js";
 import { watchLease } from "./lease-watchdog.js";
 
 export interface OperationQueueOptions {
@@ -86,7 +87,7 @@ export function createOperationQueue(
     await queue.upsertJobScheduler("operations-sweep", { every: sweepEvery }, { name: "sweep", data: {} });
     worker = new Worker(
       name,
-      async (job: Job, token?: string, signal?: AbortSignal) => {
+      withJobDecisions(async (job: Job, token?: string, signal?: AbortSignal) => {
         if (job.name === "run") {
           const lease = watchLease({
             renew: () => job.extendLock(token ?? "", lockDuration),
@@ -112,7 +113,7 @@ export function createOperationQueue(
           throw new DelayedError();
         }
         if (job.name === "sweep") await h.sweep();
-      },
+      }),
       {
         connection: conns[1]!,
         prefix,

@@ -6,6 +6,7 @@ import { dateInZone } from "../shared/date-in-zone.js";
 import { readExpiryEvents } from "../rke2/expiry-events.js";
 import type { ScanMessages } from "../scan/scan-messages.js";
 import { stateKey, type QueueContext } from "./connection.js";
+import { withJobDecisions } from "./job-decision.js";
 import { postOnce } from "./report-post.js";
 import { REPORT_QUEUE, type ReportJobData } from "./report-queue.js";
 import { gatherCluster, queueClusterFlow } from "./report-shards.js";
@@ -31,7 +32,7 @@ export function createReportWorker(deps: ReportWorkerDeps): Worker<ReportJobData
   const flow = new FlowProducer({ connection: deps.ctx.connection, prefix: deps.ctx.prefix });
   const worker = new Worker<ReportJobData>(
     REPORT_QUEUE,
-    async (job, _token, signal) => {
+    withJobDecisions(async (job: Job<ReportJobData>, _token?: string, signal?: AbortSignal) => {
       const d = job.data;
       if (d.kind === "firing") return fanOut(deps, flow, job);
       if (d.kind === "cluster") return reportCluster(deps, job, signal);
@@ -48,7 +49,7 @@ export function createReportWorker(deps: ReportWorkerDeps): Worker<ReportJobData
         "report shard scanned",
       );
       return result;
-    },
+    }),
     { connection: deps.ctx.connection, prefix: deps.ctx.prefix, concurrency: deps.concurrency ?? 4 },
   );
   worker.on("closed", () => void flow.close().catch(() => undefined));

@@ -4,6 +4,7 @@ import { countJobs } from "../observability/count-jobs.js";
 import type { ChatMessage, ChatPort } from "../shared/chat-port.js";
 import type { ScanMessages } from "../scan/scan-messages.js";
 import type { QueueContext } from "./connection.js";
+import { willRetry } from "./job-decision.js";
 import { finishScan } from "./scan-admission.js";
 import { SCAN_QUEUE, type ScanJobData } from "./scan-queue.js";
 import { runScans, type ScanRunDeps } from "../scan/scan-run.js";
@@ -45,8 +46,8 @@ async function processScan(
     answer = deps.messages.certsAnswer(results, d.node, deps.inventory.report.renewalWindowDays);
   } catch (err) {
     log.error({ err }, "scan failed");
-    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw err;
-    answer = deps.messages.scanFailed((err as Error).message);
+    if (willRetry(err, job)) throw err;
+    answer = deps.messages.scanFailed(err);
   }
   if (!d.responseUrl) return "scanned";
   // Requests that joined this scan while it ran get the same answer; later ones start a new scan.

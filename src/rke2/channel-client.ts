@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { redactUrls } from "../shared/redact-url.js";
+import { AppError } from "../shared/app-error.js";
 
 /** A release channel as the channel server lists it (rancher/apiserver collection). */
 export interface Channel {
@@ -13,8 +14,13 @@ const collectionSchema = z.object({
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
-export class ChannelServerError extends Error {
+/** The release channel server could not be read (unreachable, wrong URL, not the channels API). */
+export class ChannelServerError extends AppError<"CHANNEL_SERVER"> {
   readonly code = "CHANNEL_SERVER";
+  constructor(message: string) {
+    // A person checks channelUrl or the network; the next request tries the server again anyway.
+    super(message, { retryable: false });
+  }
 }
 
 /** A channel list is a few KiB; anything near this is not a channel server. */

@@ -1,4 +1,5 @@
 import type { NodeSpec } from "../config/inventory.js";
+import { AppError } from "../shared/app-error.js";
 import { readCertFilesCommand, parseTailErrors, parseTailOutput } from "./read-cert-files.js";
 import type { NodeSession } from "../ssh/ssh-executor.js";
 import { diagnoseSudo } from "../ssh/sudo-diagnosis.js";
@@ -8,13 +9,22 @@ import { classifyCert, daysLeft } from "../certs/classify.js";
 import { isServingCert, missingSans } from "../certs/san-check.js";
 
 /** Raised when a node answers but holds no RKE2 certificates at all. */
-export class NoCertificatesError extends Error {
+export class NoCertificatesError extends AppError<"no-certificates"> {
   readonly kind = "no-certificates";
+  readonly code = "no-certificates";
+  constructor(message: string) {
+    super(message, { retryable: false });
+  }
 }
 
 /** Raised when the node's output passed the executor's output cap: what arrived is not all there is. */
-export class IncompleteScanError extends Error {
+export class IncompleteScanError extends AppError<"incomplete"> {
   readonly kind = "incomplete";
+  readonly code = "incomplete";
+  constructor(message: string) {
+    // The same node gives the same amount of output next time.
+    super(message, { retryable: false });
+  }
 }
 
 /** Read and parse every certificate of one node in a single round trip; classify each. */

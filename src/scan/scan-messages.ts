@@ -44,7 +44,8 @@ export interface ScanMessages {
     node: string | undefined,
     renewalWindowDays: number,
   ): ChatMessage;
-  scanFailed(reason: string): ChatMessage;
+  /** The scan threw and will not be retried: what the requester reads (never a secret). */
+  scanFailed(err: unknown): ChatMessage;
   /** `date` is the firing's YYYY-MM-DD in the report's time zone. */
   dailyReport(
     report: ClusterReport,

@@ -1,8 +1,9 @@
+import { errorReply } from "./error-reply.js";
 import type { ScanMessages } from "../scan/scan-messages.js";
 import { renderCertAlert, renderUnreachableAlert } from "./blocks/render-alert.js";
 import { renderCertsAnswer, renderMultiClusterAnswer } from "./blocks/render-certs-answer.js";
 import { renderDailyReport } from "./blocks/render-daily-report.js";
-import { renderInviteNeeded, renderNotice } from "./blocks/render-notice.js";
+import { renderInviteNeeded } from "./blocks/render-notice.js";
 import { ChatError } from "./chat-error.js";
 
 /** The scan, report and alert messages in Block Kit; ChatError says how a failed post is retried. */
@@ -12,7 +13,7 @@ export const slackScanMessages: ScanMessages = {
     if (inputs.length === 1) return renderCertsAnswer(inputs[0]!);
     return renderMultiClusterAnswer(inputs);
   },
-  scanFailed: (reason) => renderNotice(`The scan failed: ${reason}`, { emoji: ":x:" }),
+  scanFailed: (err) => errorReply(err, "scanning"),
   dailyReport: (report, date, o) => renderDailyReport(report, date, o),
   certAlert: (a) => renderCertAlert(a),
   unreachableAlert: (a) => renderUnreachableAlert(a),

@@ -22,7 +22,6 @@ export async function connectOnce(node: NodeSpec, opts: ConnectOptions): Promise
         "key-unreadable",
         node.name,
         `cannot read SSH private key ${ssh.privateKeyPath}: ${(err as Error).message}`,
-        false,
       );
   }
   let seenFingerprint: string | undefined;
@@ -71,7 +70,6 @@ export async function connectOnce(node: NodeSpec, opts: ConnectOptions): Promise
           "unreachable",
           node.name,
           `SSH handshake with ${node.name} (${ssh.host}:${ssh.port}) ended: the connection closed before it completed`,
-          true,
         ),
       );
     });
@@ -86,7 +84,6 @@ export async function connectOnce(node: NodeSpec, opts: ConnectOptions): Promise
           "key-unreadable",
           node.name,
           `cannot use SSH private key ${ssh.privateKeyPath}: ${(err as Error).message}`,
-          false,
         ),
       );
     }
@@ -105,16 +102,10 @@ function classifyConnectError(
       "host-key-mismatch",
       node.name,
       `host key mismatch for ${where}: pinned ${node.ssh.hostKey}, server offered ${seen}; refusing to connect`,
-      false,
     );
   }
   if (err.level === "client-authentication")
-    return new SshError(
-      "auth-failed",
-      node.name,
-      `authentication as ${node.ssh.user} failed on ${where}`,
-      false,
-    );
+    return new SshError("auth-failed", node.name, `authentication as ${node.ssh.user} failed on ${where}`);
   const timedOut =
     /Timed out while waiting for handshake/i.test(err.message) || err.level === "client-timeout";
   if (timedOut && at.tcpConnected)
@@ -122,14 +113,12 @@ function classifyConnectError(
       "timeout",
       node.name,
       `SSH handshake timed out with ${where} after ${node.ssh.connectTimeoutMs} ms: the port accepted the connection but no SSH handshake completed`,
-      true,
     );
   if (timedOut)
     return new SshError(
       "timeout",
       node.name,
       `timed out connecting to ${where} after ${node.ssh.connectTimeoutMs} ms`,
-      true,
     );
   // Accepted, then garbage, a reset or a hang-up: reached a port that does not speak SSH (yet).
   if (at.tcpConnected)
@@ -137,7 +126,6 @@ function classifyConnectError(
       "unreachable",
       node.name,
       `SSH handshake with ${where} failed: ${err.code ?? err.message}`,
-      true,
     );
-  return new SshError("unreachable", node.name, `cannot reach ${where}: ${err.code ?? err.message}`, true);
+  return new SshError("unreachable", node.name, `cannot reach ${where}: ${err.code ?? err.message}`);
 }

@@ -21,16 +21,11 @@ export function runCommand(
   return new Promise((resolve, reject) => {
     // An already aborted signal never fires its listener: refuse before anything starts.
     if (opts.signal?.aborted)
-      return reject(new SshError("aborted", nodeName, `not started on ${nodeName}: aborted`, false));
+      return reject(new SshError("aborted", nodeName, `not started on ${nodeName}: aborted`));
     client.exec(line, (err, stream) => {
       if (err)
         return reject(
-          new SshError(
-            "disconnected",
-            nodeName,
-            `cannot start command on ${nodeName}: ${err.message}`,
-            false,
-          ),
+          new SshError("disconnected", nodeName, `cannot start command on ${nodeName}: ${err.message}`),
         );
       const out: Buffer[] = [];
       const errOut: Buffer[] = [];

@@ -1,10 +1,12 @@
 import type { Clock } from "../shared/clock.js";
+import { AppError } from "../shared/app-error.js";
 
 /** Thrown when no slot freed up within the timeout: the caller fails clearly instead of hanging. */
-export class SlotTimeoutError extends Error {
+export class SlotTimeoutError extends AppError<"slot-timeout"> {
+  readonly code = "slot-timeout";
   constructor(readonly waitedMs: number) {
-    super(`no free slot after ${waitedMs} ms`);
-    this.name = "SlotTimeoutError";
+    // A slot may free up later; the executor turns this into SshError "busy" for its callers.
+    super(`no free slot after ${waitedMs} ms`, { retryable: true });
   }
 }
 

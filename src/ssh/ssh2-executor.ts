@@ -99,9 +99,8 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): Ssh2Executor
           "busy",
           node.name,
           `not started on ${node.name}: all ${maxConcurrency} SSH slots of this process stayed busy for ${Math.round(acquireTimeoutMs / 1000)} s (ssh.maxConcurrency)`,
-          false,
         );
-      throw new SshError("aborted", node.name, `not started on ${node.name}: aborted`, false);
+      throw new SshError("aborted", node.name, `not started on ${node.name}: aborted`);
     }
   }
 
@@ -128,13 +127,11 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): Ssh2Executor
           "disconnected",
           node.name,
           `connection to ${node.name} is closed${c.dropped ? `: ${c.dropped.message}` : ""}`,
-          false,
         );
       const session: NodeSession = {
         node,
         async run(cmd, runOpts = {}) {
-          if (done)
-            throw new SshError("disconnected", node.name, `session to ${node.name} was closed`, false);
+          if (done) throw new SshError("disconnected", node.name, `session to ${node.name} was closed`);
           const line = withSudo(cmd, node.ssh.sudo).line;
           for (;;) {
             if (conn.closed && !replaceable) throw closedError(conn);
@@ -147,7 +144,6 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): Ssh2Executor
                   "disconnected",
                   node.name,
                   `connection to ${node.name} dropped while running a command; its outcome is unknown`,
-                  false,
                 );
               log.debug({ node: node.name, code: res.code, ms: res.durationMs }, "ssh command done");
               return res;

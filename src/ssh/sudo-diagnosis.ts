@@ -1,14 +1,21 @@
 import type { NodeSpec } from "../config/inventory.js";
+import { AppError } from "../shared/app-error.js";
 
 /** A node where `sudo -n sh -c …` (ssh.sudo: true) cannot run the bot's commands. */
-export class SudoError extends Error {
+export type SudoProblem = "password-required" | "not-permitted" | "missing";
+
+/** The node's sudo setup needs a person: retrying cannot help. */
+export class SudoError extends AppError<`sudo-${SudoProblem}`> {
   readonly kind = "sudo";
   constructor(
-    readonly problem: "password-required" | "not-permitted" | "missing",
+    readonly problem: SudoProblem,
     message: string,
   ) {
-    super(message);
-    this.name = "SudoError";
+    super(message, { retryable: false });
+  }
+
+  get code(): `sudo-${SudoProblem}` {
+    return `sudo-${this.problem}`;
   }
 }
 

@@ -151,6 +151,28 @@ describe.skipIf(!ns.ok)(
       expect(reports("C0PRODOPS")).toHaveLength(3);
     });
 
+    it("gives up at once on a post Slack refuses for good (invalid_blocks): a retry cannot fix it", async () => {
+      await idle();
+      fake.failNext("chat.postMessage", { error: "invalid_blocks", channel: "C0EDGEOPS" });
+      await fire(Date.UTC(2026, 10, 26, 7, 0, 0), "manual-4");
+      const failed = await waitFor(
+        async () =>
+          (await reportQueue.getFailed()).find(
+            (j) => j.data.kind === "cluster" && j.data.cluster === "edge" && j.data.date === "2026-11-26",
+          ),
+        45_000,
+        "the edge report job to fail",
+      );
+      expect(failed.attemptsMade).toBe(1);
+      expect(failed.failedReason).toContain("invalid_blocks");
+      await idle();
+      expect(
+        fake.callsTo("chat.postMessage").filter((c) => c.result?.error === "invalid_blocks"),
+      ).toHaveLength(1);
+      expect(reports("C0EDGEOPS")).toHaveLength(3);
+      expect(reports("C0PRODOPS")).toHaveLength(4);
+    });
+
     it("produced only messages within Block Kit limits", () => {
       expectAllWithinLimits(fake);
     });

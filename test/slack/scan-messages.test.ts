@@ -1,3 +1,4 @@
+import { SshError } from "../../src/ssh/ssh-error.js";
 import { describe, expect, it } from "vitest";
 import { ChatError } from "../../src/slack/chat-error.js";
 import { slackScanMessages } from "../../src/slack/scan-messages.js";
@@ -27,9 +28,13 @@ describe("slackScanMessages.chatFailure (how alert jobs treat a failed post)", (
     expect(slackScanMessages.chatFailure(new Error("Redis down"))).toBeUndefined();
   });
 
-  it("a failed scan is a notice naming the reason", () => {
-    expect(slackScanMessages.scanFailed("no route to host").text).toContain(
-      "The scan failed: no route to host",
+  it("a failed scan says why for the bot's own errors, and quotes nothing else (it may hold a secret)", () => {
+    const ours = slackScanMessages.scanFailed(
+      new SshError("unreachable", "cp-1", "cp-1: connect ECONNREFUSED"),
     );
+    expect(ours.text).toContain("cp-1: connect ECONNREFUSED");
+    const foreign = slackScanMessages.scanFailed(new Error("redis://:hunter2@redis:6379 refused"));
+    expect(foreign.text).not.toContain("hunter2");
+    expect(foreign.text).toContain("the error is in the bot's log");
   });
 });

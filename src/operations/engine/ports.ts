@@ -1,23 +1,25 @@
 import type { ClusterSpec, NodeSpec } from "../../config/inventory.js";
 import type { CompletionText, RemoteAccess } from "./definition.js";
 import type { AuditEntry, NodeLedger, OpRecord } from "./records.js";
+import { AppError } from "../../shared/app-error.js";
 
 /** A newer attempt (another worker after a stall) owns the operation: stop without writing. */
-export class FencedError extends Error {
+export class FencedError extends AppError<"fenced"> {
+  readonly code = "fenced";
   constructor(readonly opId: string) {
-    super(`operation ${opId}: a newer attempt holds the ledger; this worker stops`);
-    this.name = "FencedError";
+    // Not retried: the newer attempt carries the operation on.
+    super(`operation ${opId}: a newer attempt holds the ledger; this worker stops`, { retryable: false });
   }
 }
 
 /** The cluster lock this operation took is gone or held by another operation. */
-export class ClusterLockLostError extends Error {
+export class ClusterLockLostError extends AppError<"cluster-lock-lost"> {
+  readonly code = "cluster-lock-lost";
   constructor(
     readonly opId: string,
     readonly cluster: string,
   ) {
-    super(`operation ${opId} no longer holds the lock of cluster ${cluster}`);
-    this.name = "ClusterLockLostError";
+    super(`operation ${opId} no longer holds the lock of cluster ${cluster}`, { retryable: false });
   }
 }
 

@@ -2,6 +2,7 @@ import type { ClassifyPolicy } from "../../certs/cert-types.js";
 import { readNodeCerts } from "../../rke2/read-node-certs.js";
 import type { ClusterSpec, NodeSpec } from "../../config/inventory.js";
 import { SSH_POOL_DEFAULTS } from "../../config/ssh-pool-settings.js";
+import { AppError } from "../../shared/app-error.js";
 import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";
 import { SshError } from "../../ssh/ssh-error.js";
@@ -13,21 +14,23 @@ import { createNodeActions } from "./node-action.js";
  * The node could not be reached, or the connection dropped while a command ran (its outcome is
  * unknown). The engine answers by reconnecting with backoff and re-checking the node's state.
  */
-export class ConnectionLostError extends Error {
+export class ConnectionLostError extends AppError<"connection-lost"> {
+  readonly code = "connection-lost";
   constructor(
     readonly node: string,
     message: string,
+    cause?: unknown,
   ) {
-    super(message);
-    this.name = "ConnectionLostError";
+    super(message, { retryable: true, cause });
   }
 }
 
-/** Host-key mismatch, bad credentials, unreadable key: retrying cannot help. */
-/** "busy": no SSH slot freed up in time; the step fails with that reason instead of waiting on. */
-const FATAL_KINDS = new Set(["host-key-mismatch", "auth-failed", "key-unreadable", "aborted", "busy"]);
+/**
+ * A retryable SshError (unreachable, timed out, dropped) is a lost connection; the rest (host key,
+ * credentials, key file, no free slot, aborted) fail as they are: reconnecting cannot help.
+ */
 const asLost = (node: string, err: unknown): unknown =>
-  err instanceof SshError && !FATAL_KINDS.has(err.kind) ? new ConnectionLostError(node, err.message) : err;
+  err instanceof SshError && err.retryable ? new ConnectionLostError(node, err.message, err) : err;
 
 export interface RemoteDeps {
   executor: SshExecutor;
@@ -55,7 +58,7 @@ export function createRemoteAccess(d: RemoteDeps): RemoteAccess & { close(): Pro
   async function withSession<T>(node: NodeSpec, fn: (s: NodeSession) => Promise<T>): Promise<T> {
     // Lock lost or shutting down: no new connection, no new command (the ledger says where we were).
     if (d.signal?.aborted)
-      throw new SshError("aborted", node.name, `not started on ${node.name}: this worker stopped`, false);
+      throw new SshError("aborted", node.name, `not started on ${node.name}: this worker stopped`);
     let h = held.get(node.name);
     if (!h) {
       const opened = { s: d.executor.open(node, { signal: d.signal }), users: 0 };

@@ -4,6 +4,7 @@ import type { StepContext, StepDef, StepFailure, StepOutcome } from "./definitio
 import { FencedError, type EngineHooks } from "./ports.js";
 import { stepKey, type AuditEntry, type NodeLedger, type StepRecord } from "./records.js";
 import { ConnectionLostError } from "./remote-access.js";
+import { AppError } from "../../shared/app-error.js";
 
 export interface StepRunDeps {
   /** Fencing epoch of this delivery, stamped on the intents it records. */
@@ -31,13 +32,19 @@ export interface NodeBook {
 }
 
 /** A definition function threw something that is neither a lost connection nor a lost fence. */
-class StepCrash extends Error {}
+class StepCrash extends AppError<"step-crash"> {
+  readonly code = "step-crash";
+  constructor(message: string, cause: unknown) {
+    super(message, { retryable: false, cause });
+  }
+}
 
 /** The worker's AbortSignal fired (BullMQ lock lost): stop without judging the step. */
-export class StepAborted extends Error {
+export class StepAborted extends AppError<"step-aborted"> {
+  readonly code = "step-aborted";
   constructor(step: string) {
-    super(`${step}: aborted by the worker`);
-    this.name = "StepAborted";
+    // The next attempt (this or another worker) resumes from the ledger.
+    super(`${step}: aborted by the worker`, { retryable: true });
   }
 }
 
@@ -46,7 +53,7 @@ async function guard<T>(p: Promise<T>): Promise<T> {
     return await p;
   } catch (err) {
     if (err instanceof ConnectionLostError || err instanceof FencedError) throw err;
-    throw new StepCrash(err instanceof Error ? err.message : String(err));
+    throw new StepCrash(err instanceof Error ? err.message : String(err), err);
   }
 }
 

@@ -40,7 +40,7 @@ export async function handleButton(deps: ListenerDeps, click: ButtonClick): Prom
     outcome = await dispatch(deps, click, by);
   } catch (err) {
     log.error({ err }, "button handler failed");
-    return tell(deps, click, failureMessage("handling that click"));
+    return tell(deps, click, failureMessage("handling that click", err));
   }
   log.info({ ok: outcome.ok, operation: outcome.operationId }, "button handled");
   if (!outcome.ok || REQUEST_ACTION_PATTERN.test(click.actionId))

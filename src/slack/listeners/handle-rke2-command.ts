@@ -43,7 +43,7 @@ export async function handleRke2Command(deps: ListenerDeps, input: SlashInput, a
     answer = await run(deps, cmd, by, input.responseUrl);
   } catch (err) {
     log.error({ err }, "slash command failed");
-    answer = failureMessage(`running \`/rke2 ${name}\``);
+    answer = failureMessage(`running \`/rke2 ${name}\``, err);
   }
   await deps.chat.respond(input.responseUrl, answer).catch((err) => log.warn({ err }, "could not answer"));
 }

@@ -1,6 +1,7 @@
 import type { Outcome } from "../../operations/operations-api.js";
 import type { ChatMessage } from "../../shared/chat-port.js";
 import { renderNotice } from "../blocks/render-notice.js";
+import { errorReply } from "../error-reply.js";
 
 /** An operations Outcome as a short ephemeral answer. Engine messages are our own text: mrkdwn kept. */
 export function outcomeMessage(o: Outcome): ChatMessage {
@@ -11,11 +12,5 @@ export function outcomeMessage(o: Outcome): ChatMessage {
   });
 }
 
-export const failureMessage = (what: string): ChatMessage =>
-  renderNotice(
-    `Something went wrong while ${what}; the error is in the bot's log. Try again, or \`/rke2 status\`.`,
-    {
-      emoji: ":x:",
-      trusted: true,
-    },
-  );
+/** Something threw while `what`: the one error-to-reply mapper decides what the operator sees. */
+export const failureMessage = (what: string, err: unknown): ChatMessage => errorReply(err, what);
