@@ -45,7 +45,8 @@ export function buildClusterReport(scan: ClusterScan, _policy: ClassifyPolicy, n
     role: n.role,
     certs: n.ok ? n.certs : undefined,
   }));
-  const dark = darkApiFromScan(nodeCerts, now);
+  // One node seen is not the whole API: a single server's expired admin cert shows as its own rows.
+  const dark = scan.partial ? undefined : darkApiFromScan(nodeCerts, now);
   return {
     cluster: scan.cluster,
     scannedAt: scan.scannedAt,

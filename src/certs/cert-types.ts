@@ -82,6 +82,8 @@ export interface ClusterScan {
   cluster: string;
   scannedAt: string;
   nodes: NodeScan[];
+  /** Only some of the cluster's nodes were asked for (`/rke2 certs <cluster> <node>`). */
+  partial?: true;
 }
 
 /** One row of `rke2 certificate check --output table`. */

@@ -66,6 +66,7 @@ export async function scanInventory(
     cluster: c.name,
     scannedAt: deps.clock.now().toISOString(),
     nodes: results.filter((r) => r.cluster === c.name),
+    ...(opts.node ? { partial: true as const } : {}),
   }));
 }
 

@@ -20,6 +20,18 @@ const buttons = (blocks: Block[]) =>
   blocks.flatMap((b) => (b.type === "actions" ? b.elements : [])).filter((e) => e.type === "button");
 
 describe("dark API in the report model and every renderer", () => {
+  it("claims nothing about the API from a one-node scan: the server's expired admin cert is its own row", () => {
+    const scan = syntheticScan({ nodes: 5, now, daysFor: adminExpired });
+    const one = { ...scan, nodes: scan.nodes.slice(0, 1), partial: true as const };
+    const r = buildClusterReport(one, POLICY, now);
+    expect(r.darkApi).toBeUndefined();
+    expect(r.problems.some((p) => p.status === "expired" && p.node === scan.nodes[0]!.node)).toBe(true);
+    // The same node scanned as the whole (one-server) cluster does say it.
+    expect(buildClusterReport({ ...one, partial: undefined }, POLICY, now).darkApi).toContain(
+      "on every server",
+    );
+  });
+
   it("names the dark state when every server's admin certificate expired", () => {
     expect(report(adminExpired).darkApi).toBe("the admin certificate expired 5 days ago on every server");
     const mixed = report((n, f) => (n < 3 && f === 0 ? -5 : n === 1 && f === 2 ? -2 : 300));
