@@ -1,3 +1,4 @@
+import type { CertAlertInput } from "../../scan/scan-messages.js";
 import type { Button } from "@slack/types";
 import { RENEW_REQUEST_ACTION, ROTATE_REQUEST_ACTION } from "../button-value.js";
 import type { CertRecord } from "../../certs/cert-types.js";
@@ -40,16 +41,7 @@ const thresholdWords = (c: CertCrossing): string =>
   c.threshold === "expired" ? "has *expired*" : `is below the *${c.threshold}-day* alert threshold`;
 
 /** One node's certificates that crossed a threshold: its own top-level message, approvers mentioned. */
-export function renderCertAlert(a: {
-  cluster: string;
-  node: string;
-  role: string;
-  crossings: CertCrossing[];
-  approvers: readonly string[];
-  scannedAt: string;
-  /** The cluster's dark-API sentence (report model), named above the node's certificates. */
-  darkApi?: string;
-}): ChatMessage {
+export function renderCertAlert(a: CertAlertInput): ChatMessage {
   const expired = a.crossings.filter((c) => c.threshold === "expired").length;
   const what = expired > 0 ? `${expired} expired` : `${plural(a.crossings.length, "certificate")} expiring`;
   const title = `Certificate alert — ${a.cluster} — ${a.node}: ${what}`;
