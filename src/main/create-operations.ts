@@ -1,3 +1,4 @@
+import { builtInDefinitions, checkRegistry } from "../operations/registry.js";
 import type { Redis } from "ioredis";
 import type { GroupDirectory } from "../access/group-directory.js";
 import type { Inventory } from "../config/inventory.js";
@@ -41,6 +42,8 @@ export interface OperationsDeps {
 
 /** Composition: the Redis ledger, the BullMQ transport and the Slack notifier, handed to the core as ports. */
 export function createOperations(deps: OperationsDeps): Operations {
+  // Before any connection or queue exists: a broken registry (duplicate kind, prefix, step) never starts.
+  checkRegistry(deps.definitions ?? builtInDefinitions);
   const prefix = deps.prefix ?? "rke2-chatops";
   const q = deps.queueOptions ?? {};
   const log = deps.logger.child({ component: "operations" });
