@@ -1,4 +1,4 @@
-import type { CertAlertInput } from "../../scan/scan-messages.js";
+import type { CertAlertInput, UnreachableAlertInput } from "../../scan/scan-messages.js";
 import type { Button } from "@slack/types";
 import { RENEW_REQUEST_ACTION, ROTATE_REQUEST_ACTION } from "../button-value.js";
 import type { CertRecord } from "../../certs/cert-types.js";
@@ -77,15 +77,7 @@ export function renderCertAlert(a: CertAlertInput): ChatMessage {
 }
 
 /** A node that could not be scanned twice in a row. */
-export function renderUnreachableAlert(a: {
-  cluster: string;
-  node: string;
-  role: string;
-  failures: number;
-  error: { kind: string; message: string };
-  approvers: readonly string[];
-  scannedAt: string;
-}): ChatMessage {
+export function renderUnreachableAlert(a: UnreachableAlertInput): ChatMessage {
   const title = `Node unreachable — ${a.cluster} — ${a.node}`;
   const who = mentions(a.approvers);
   const blocks: Block[] = [
