@@ -2,7 +2,7 @@
 // connection (cold), the second reuses them (warm). Prints each scan's wall and CPU time as JSON.
 import { loadInventory } from "../dist/config/load-inventory.js";
 import { executorLimits } from "../dist/config/ssh-pool-settings.js";
-import { scanInventory } from "../dist/certs/scan-inventory.js";
+import { scanInventory } from "../dist/scan/scan-inventory.js";
 import { createSsh2Executor } from "../dist/ssh/ssh2-executor.js";
 import { systemClock } from "../dist/shared/clock.js";
 
