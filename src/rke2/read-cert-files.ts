@@ -33,27 +33,42 @@ export const KUBECONFIG_CERT_FILTER = [
   "}",
 ].join("\n");
 
-/** Frames each kubeconfig like `tail` frames files, with the filtered content; tail reports unreadable ones. */
-const FILTER_EACH =
-  'for f in "$@"; do printf "\\n==> %s <==\\n" "$f"; tail -n +1 -- "$f" | awk "$RKE2_CHATOPS_KCF"; done';
+/**
+ * One awk over every file: frames each like `tail -n +1` does (`==> path <==`), prints certificate
+ * files whole and passes kubeconfigs (and rke2.yaml) through KUBECONFIG_CERT_FILTER, whose state is
+ * reset per file. One process instead of a tail and an awk per file: the scan's remote cost is
+ * mostly process start-up (issue 16).
+ */
+const FRAME_AND_FILTER = [
+  "FNR == 1 {",
+  '  printf "\\n==> %s <==\\n", FILENAME',
+  '  kc = (FILENAME ~ /(\\.kubeconfig|\\/rke2\\.yaml)$/); sec = ""; it = -1; inu = 0',
+  "}",
+  "!kc { print; next }",
+  KUBECONFIG_CERT_FILTER,
+].join("\n");
 
 /**
  * One remote command that prints every certificate-bearing file RKE2 keeps on a node:
  * server/tls/** (servers) and the agent/ and server/cred certificates in full (public PEM), the
  * agent and server/cred kubeconfigs and rke2.yaml through KUBECONFIG_CERT_FILTER. Each file is
  * framed with a `==> path <==` header. Backup copies (tls-<unix>) are left out: they are not in use.
+ * Three programs run (sh, find, awk): globs and the file tests are the shell's own. An empty file
+ * gets its header from the shell (awk never sees a first line of it); an unreadable one is reported
+ * on stderr in tail's words, so parseTailErrors reads both forms.
  */
 export function readCertFilesCommand(): RemoteCommand {
   const line = [
-    `RKE2_CHATOPS_KCF=${shellQuote(KUBECONFIG_CERT_FILTER)}; export RKE2_CHATOPS_KCF;`,
-    "{",
-    `find ${SERVER_TLS_DIR} -type f -name '*.crt' -print0;`,
-    `find ${AGENT_DIR} ${DATA_DIR}/server/cred -maxdepth 1 -type f -name '*.crt' -print0;`,
-    "} 2>/dev/null | xargs -0 -r tail -n +1 --;",
-    "{",
-    `find ${AGENT_DIR} ${DATA_DIR}/server/cred -maxdepth 1 -type f -name '*.kubeconfig' -print0;`,
-    `find ${ADMIN_KUBECONFIG} -maxdepth 0 -type f -print0;`,
-    `} 2>/dev/null | xargs -0 -r sh -c ${shellQuote(FILTER_EACH)} sh`,
+    `RKE2_CHATOPS_KCF=${shellQuote(FRAME_AND_FILTER)};`,
+    // find's paths, one per line (RKE2 names hold no newline); globbing off while they are split.
+    `set -f; IFS='\n'; set -- $(find ${SERVER_TLS_DIR} -type f -name '*.crt' 2>/dev/null); unset IFS; set +f;`,
+    `set -- "$@" ${AGENT_DIR}/*.crt ${DATA_DIR}/server/cred/*.crt ${AGENT_DIR}/*.kubeconfig ${DATA_DIR}/server/cred/*.kubeconfig ${ADMIN_KUBECONFIG};`,
+    // The candidates are rebuilt in place: `for` read the list once, each one is shifted off and kept if readable.
+    'for f do shift; [ -f "$f" ] || continue;',
+    `if [ ! -r "$f" ]; then printf "tail: cannot open '%s' for reading: Permission denied\\n" "$f" >&2;`,
+    `elif [ -s "$f" ]; then set -- "$@" "$f"; else printf '\\n==> %s <==\\n' "$f"; fi;`,
+    "done;",
+    '[ $# -eq 0 ] || awk "$RKE2_CHATOPS_KCF" "$@"',
   ].join(" ");
   return { line };
 }
