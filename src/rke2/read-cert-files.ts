@@ -53,16 +53,17 @@ const FRAME_AND_FILTER = [
  * server/tls/** (servers) and the agent/ and server/cred certificates in full (public PEM), the
  * agent and server/cred kubeconfigs and rke2.yaml through KUBECONFIG_CERT_FILTER. Each file is
  * framed with a `==> path <==` header. Backup copies (tls-<unix>) are left out: they are not in use.
- * Three programs run (sh, find, awk): globs and the file tests are the shell's own. An empty file
+ * Two programs run (the login shell and one awk): globs and the file tests are the shell's own. An empty file
  * gets its header from the shell (awk never sees a first line of it); an unreadable one is reported
  * on stderr in tail's words, so parseTailErrors reads both forms.
  */
 export function readCertFilesCommand(): RemoteCommand {
   const line = [
     `RKE2_CHATOPS_KCF=${shellQuote(FRAME_AND_FILTER)};`,
-    // find's paths, one per line (RKE2 names hold no newline); globbing off while they are split.
-    `set -f; IFS='\n'; set -- $(find ${SERVER_TLS_DIR} -type f -name '*.crt' 2>/dev/null); unset IFS; set +f;`,
-    `set -- "$@" ${AGENT_DIR}/*.crt ${DATA_DIR}/server/cred/*.crt ${AGENT_DIR}/*.kubeconfig ${DATA_DIR}/server/cred/*.kubeconfig ${ADMIN_KUBECONFIG};`,
+    // Globs, not find: a find in a command substitution costs the login shell a fork, about half
+    // of this command's remote time (issue 16). RKE2 keeps certificates at most two levels down in
+    // server/tls (etcd/, kube-controller-manager/, temporary-certs/); three levels are read.
+    `set -- ${SERVER_TLS_DIR}/*.crt ${SERVER_TLS_DIR}/*/*.crt ${SERVER_TLS_DIR}/*/*/*.crt ${AGENT_DIR}/*.crt ${DATA_DIR}/server/cred/*.crt ${AGENT_DIR}/*.kubeconfig ${DATA_DIR}/server/cred/*.kubeconfig ${ADMIN_KUBECONFIG};`,
     // The candidates are rebuilt in place: `for` read the list once, each one is shifted off and kept if readable.
     'for f do shift; [ -f "$f" ] || continue;',
     `if [ ! -r "$f" ]; then printf "tail: cannot open '%s' for reading: Permission denied\\n" "$f" >&2;`,

@@ -75,6 +75,10 @@ export async function connectOnce(node: NodeSpec, opts: ConnectOptions): Promise
     });
     try {
       client.connect(config);
+      // SSH is request/response in small packets (channel open, exec, exit status, close): with
+      // Nagle's algorithm each waits out the peer's delayed ACK, 40 ms a turn. OpenSSH sets
+      // TCP_NODELAY for the same reason. Node applies it once the socket connects.
+      client.setNoDelay(true);
     } catch (err) {
       // ssh2 throws synchronously for a key it cannot parse.
       settled = true;
