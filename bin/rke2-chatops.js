@@ -13,5 +13,9 @@ if (!existsSync(entry)) {
   console.error(`rke2-chatops: ${plain} is missing; run \`npm run build\` in ${root}`);
   process.exit(70);
 }
+// Node 22+ keeps V8's compiled code on disk between runs (most of a cold start is compiling the
+// bundle); Node 20 has no such API and simply compiles.
+const { default: mod } = await import("node:module");
+mod.enableCompileCache?.();
 const { main } = await import(entry);
 await main(process.argv.slice(2));
