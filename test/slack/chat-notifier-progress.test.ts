@@ -1,8 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { webApi } from "@slack/bolt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMetrics } from "../../src/observability/metrics.js";
+import { systemClock } from "../../src/shared/clock.js";
 import type { OpRecord } from "../../src/operations/engine/records.js";
 import type { ChatMessage, PostedMessage } from "../../src/shared/chat-port.js";
 import { silentLogger } from "../../src/shared/logger.js";
 import { createChatNotifier } from "../../src/slack/chat-notifier.js";
+import { createWebChat } from "../../src/slack/web-chat.js";
+import { webClientOptions } from "../../src/slack/web-client-options.js";
+import { startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
 import { RecordingChat, textOf } from "../operations/support/recording-chat.js";
 
 const op = {
@@ -58,5 +64,35 @@ describe("chat notifier: the phase's live progress message", () => {
     chat.failPost = false;
     expect(await n.progress({ ...op, message: undefined } as OpRecord, note("c"))).toBeUndefined();
     expect(chat.calls()).toEqual([]);
+  });
+});
+
+describe("chat notifier progress through Slack's Web API (local fake Slack)", () => {
+  let fake: FakeSlack;
+  const metrics = createMetrics({ defaultMetrics: false });
+  beforeAll(async () => {
+    fake = await startFakeSlack();
+  });
+  afterAll(async () => fake?.close());
+
+  it("one thread reply under the operation message, its versions kept by chat.update", async () => {
+    const client = new webApi.WebClient(
+      fake.botToken,
+      webClientOptions({ slackApiUrl: fake.apiUrl, metrics }),
+    );
+    const chat = createWebChat({ client, logger: silentLogger, clock: systemClock, metrics });
+    const main = await chat.post("C0OPS", { text: "operation" });
+    const live = { ...op, message: main } as OpRecord;
+    const n = createChatNotifier(chat, () => "SUC upgrade", silentLogger);
+    let ts: string | undefined;
+    for (const l of ["• *cp-1* · no job yet", "• *cp-1* · job `j` active", "• *cp-1* · job `j` succeeded"])
+      ts = await n.progress(live, note(l), ts);
+    const replies = fake.model.replies("C0OPS", main.ts);
+    expect(replies.map((r) => r.ts)).toEqual([ts]);
+    expect(replies[0]!.history.map((v) => JSON.stringify(v.blocks))).toEqual([
+      expect.stringContaining("no job yet"),
+      expect.stringContaining("active"),
+      expect.stringContaining("succeeded"),
+    ]);
   });
 });
