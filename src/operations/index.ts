@@ -105,6 +105,7 @@ export function createOperationsCore(deps: OperationsCoreDeps): Operations {
       ...deps.hooks,
     },
     draining: () => draining,
+    progressMessages: new Map(),
     settings: {
       sshRetryMs: (q.sshRetrySeconds ?? 60) * 1000,
       sshBackoffMs: q.sshBackoffMs ?? 1000,

@@ -35,5 +35,25 @@ export function createChatNotifier(
         .post(m.channel, renderThreadNote(note, titles(op)), { threadTs: m.ts })
         .catch((e: Error) => log.warn({ op: op.id, err: e }, "could not post to the operation thread"));
     },
+    async progress(op, note, ts) {
+      const m = where(op);
+      if (!m) return undefined;
+      const msg = renderThreadNote({ kind: "progress", ...note }, titles(op));
+      if (ts)
+        return chat.update(m.channel, ts, msg).then(
+          () => ts,
+          (e: Error) => {
+            log.warn({ op: op.id, err: e }, "could not update the progress message");
+            return ts;
+          },
+        );
+      return chat.post(m.channel, msg, { threadTs: m.ts }).then(
+        (p) => p.ts,
+        (e: Error) => {
+          log.warn({ op: op.id, err: e }, "could not post the progress message");
+          return undefined;
+        },
+      );
+    },
   };
 }

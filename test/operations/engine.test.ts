@@ -71,6 +71,7 @@ function definition(w: World): OperationDefinition {
       return { ok: true, facts: { [`${id}At`]: target } };
     },
     async verify(ctx) {
+      ctx.progress([`${ctx.node.name}: ${id} at ${w.value.get(ctx.node.name) ?? 0}`]);
       return (w.value.get(ctx.node.name) ?? 0) >= target
         ? { ok: true, summary: `value ${target}` }
         : { ok: false, failure: { message: "not set" } };
@@ -101,6 +102,7 @@ describe("engine core with fake steps (real Redis ledger)", () => {
   let w: World;
   let hooks: EngineHooks;
   const notes: string[] = [];
+  const progress: Array<{ ts?: string; title: string; lines: string[] }> = [];
 
   const deps = (): EngineDeps => ({
     inventory,
@@ -115,6 +117,10 @@ describe("engine core with fake steps (real Redis ledger)", () => {
       postMain: async () => ({ channel: "C0ENG", ts: "1" }),
       updateMain: async () => {},
       thread: async (_op, n) => void notes.push(n.kind),
+      progress: async (_op, n, ts) => {
+        progress.push({ ts, title: n.phaseTitle, lines: n.lines });
+        return ts ?? "progress-1";
+      },
     },
     settings: {
       sshRetryMs: 300,
@@ -165,6 +171,7 @@ describe("engine core with fake steps (real Redis ledger)", () => {
     w = { value: new Map(), calls: [] };
     hooks = {};
     notes.length = 0;
+    progress.length = 0;
   });
   afterAll(async () => {
     await redis.quit();
@@ -184,6 +191,16 @@ describe("engine core with fake steps (real Redis ledger)", () => {
     );
     expect((await ledger.nodes(id)).get("s1")!.facts).toEqual({ x: 2 });
     expect(await ledger.casOp({ ...op, version: op.version - 1 }, op, [])).toBe(false);
+  });
+
+  it("mid-step progress: one thread message for the phase, posted once, then updated in place; the last report wins", async () => {
+    const id = await seed();
+    expect((await runSegment(deps(), id, new AbortController().signal)).kind).toBe("completed");
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress[0]).toMatchObject({ ts: undefined, title: "Phase one" });
+    // Every later call updates the message the first one posted: never a second post.
+    expect(progress.slice(1).map((p) => p.ts)).toEqual(progress.slice(1).map(() => "progress-1"));
+    expect(progress.at(-1)!.lines).toEqual(["s2: two at 2"]);
   });
 
   it("runs every step once, in order, one node at a time, and completes the last phase", async () => {

@@ -174,6 +174,11 @@ export interface StepContext {
   clock: Clock;
   signal: AbortSignal;
   log: Logger;
+  /**
+   * Mid-step progress (long waits): the latest lines replace the phase's one progress message in the
+   * thread, coalesced and rate-limited. Mrkdwn: escape what came from nodes or the cluster.
+   */
+  progress(lines: string[]): void;
 }
 
 /** What onAbort sees: the halted operation and a way to reach its cluster. */

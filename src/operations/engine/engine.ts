@@ -16,6 +16,7 @@ import {
 import { createProgressPump } from "./progress-pump.js";
 import type { FailureInfo } from "./records.js";
 import { createRemoteAccess } from "./remote-access.js";
+import { createThreadProgress, type ProgressMessages } from "./thread-progress.js";
 import { sshPoolSettings } from "../../config/ssh-pool-settings.js";
 import { beginPhase, waitUntil } from "./state-machine.js";
 import { auditNote, cancel, fail, finishPhase, update, type Segment } from "./segment-writes.js";
@@ -44,6 +45,8 @@ export interface EngineDeps {
   settings: EngineSettings;
   newToken(): string;
   draining?: () => boolean;
+  /** Each phase's live progress message, across this worker's segments (default: per segment). */
+  progressMessages?: ProgressMessages;
 }
 
 export type SegmentOutcome =
@@ -133,6 +136,15 @@ async function runCurrentPhase(s: Segment, p: PhaseRun): Promise<SegmentOutcome>
       : [],
   );
   pump.touch();
+  const progress = createThreadProgress({
+    notifier: d.notifier,
+    op: () => s.op,
+    phase: phaseDef,
+    messages: d.progressMessages ?? new Map(),
+    clock: d.clock,
+    log: s.log,
+    minIntervalMs: d.settings.progressIntervalMs,
+  });
   const res = await runPhase(
     {
       ...d.settings,
@@ -157,11 +169,13 @@ async function runCurrentPhase(s: Segment, p: PhaseRun): Promise<SegmentOutcome>
         pump.touch();
       },
       cancelRequested: async () => Boolean((await d.ledger.get(s.op.id))?.cancelRequested),
+      progress: (lines) => progress.report(lines),
     },
     s.op,
     phaseDef,
     s.nodes,
-  );
+  ).finally(() => progress.drain());
+  if (res.kind === "done") progress.forget();
   await pump.drain();
   switch (res.kind) {
     case "failed":

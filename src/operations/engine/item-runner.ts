@@ -96,6 +96,7 @@ export async function runItem(
     clock: d.clock,
     signal: d.signal,
     log: d.log.child({ node: node.name }),
+    progress: d.progress,
   };
   const r: ItemRun = { d, op, phase, def, item, node, book, busy, base };
   if ([...item.steps, AFTER_NODE].every((s) => stateOf(r, s) === "done")) return { kind: "done" };

@@ -23,6 +23,8 @@ export interface PhaseRunDeps extends StepRunDeps {
   commitNode(node: NodeLedger, audit: AuditEntry[]): Promise<void>;
   /** Re-read between steps: has someone asked to cancel the operation? */
   cancelRequested(): Promise<boolean>;
+  /** StepContext.progress: the phase's live progress message. */
+  progress(lines: string[]): void;
 }
 
 /**

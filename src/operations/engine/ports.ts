@@ -86,13 +86,25 @@ export type ThreadNote =
   | { kind: "text"; text: string }
   | { kind: "phase-report"; phaseTitle: string; lines: string[] }
   | { kind: "failure"; op: OpRecord }
-  | ({ kind: "completion"; op: OpRecord } & CompletionText);
+  | ({ kind: "completion"; op: OpRecord } & CompletionText)
+  | ({ kind: "progress" } & ProgressNote);
+
+/** A phase's live progress (mrkdwn lines, untrusted parts already escaped by the step). */
+export interface ProgressNote {
+  phaseTitle: string;
+  lines: string[];
+}
 
 /** Outbound messages of an operation (adapter: slack/chat-notifier.ts over ChatPort + Block Kit renderers). */
 export interface OperationNotifier {
   postMain(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): Promise<{ channel: string; ts: string }>;
   updateMain(op: OpRecord, nodes: ReadonlyMap<string, NodeLedger>): Promise<void>;
   thread(op: OpRecord, note: ThreadNote): Promise<void>;
+  /**
+   * The phase's live progress message in the thread: posted when `ts` is undefined, else updated in
+   * place. Best effort; returns the message's ts (undefined when the post failed: the next report retries).
+   */
+  progress(op: OpRecord, note: ProgressNote, ts?: string): Promise<string | undefined>;
 }
 
 export type NodeStartDecision = { ok: true } | { ok: false; notBefore: Date; reason: string };

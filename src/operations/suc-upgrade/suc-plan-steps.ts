@@ -13,6 +13,7 @@ import {
   type PlanRole,
 } from "./suc-kubectl.js";
 import { sucParams } from "./suc-params.js";
+import { sucProgressLines } from "./suc-progress.js";
 import {
   adviceFor,
   classifyFailure,
@@ -97,9 +98,21 @@ async function probeNode(ctx: StepContext, role: PlanRole): Promise<Probe> {
   const jobs = await getItems<JobJson>(ctx.remote, ctx.cluster, "jobs");
   if (!Array.isArray(jobs)) return { ok: false, why: jobs.error };
   const mine = jobsOf(jobs, planName(role));
+  const st = await readNodeStatuses(ctx.remote);
+  // Every poll refreshes the phase's one progress message (the whole plan, not just this node).
+  if (!("error" in st))
+    ctx.progress(
+      sucProgressLines({
+        planName: planName(role),
+        target: p.target,
+        plan,
+        jobs: mine,
+        nodes: ctx.cluster.nodes.filter((n) => n.role === role).map((n) => n.name),
+        statuses: st.nodes,
+      }),
+    );
   const failed = mine.find((j) => failedCondition(j));
   if (failed) return { ok: false, why: `job ${jobName(failed)} on ${jobNode(failed)} failed`, failed };
-  const st = await readNodeStatuses(ctx.remote);
   if ("error" in st) return { ok: false, why: st.error };
   const node = st.nodes.find((n) => n.name === ctx.node.name);
   const r = nodeProgress(ctx.node.name, p.target, plan, mine, node, p.cordonedBefore);

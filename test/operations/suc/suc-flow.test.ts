@@ -10,6 +10,7 @@ import { AGENTS, FROM, SERVERS, sixNodes, TO } from "../upgrade/support/upgrade-
 import { INSTALL, MUTATING } from "../upgrade/support/upgrade-log.js";
 import {
   createSucHarness,
+  progressMessages,
   resetSuc,
   sucState,
   writeManifests,
@@ -18,6 +19,12 @@ import {
 
 const avail = namespacesAvailable();
 const ALL = [...SERVERS, ...AGENTS];
+const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** A progress line: the node, its job (plan, state) and, when given, what the node shows. */
+const progressLine = (node: string, plan: string, state: string, tail = "") =>
+  new RegExp(
+    `\\*${re(node)}\\* · job \`apply-${plan}-on-${re(node)}-[^\`]+\` ${state}${tail ? ` · ${re(tail)}` : ""}`,
+  );
 
 describe.skipIf(!avail.ok)(
   "upgrade through the System Upgrade Controller, 3 servers + 3 agents (real sshd, real Redis)",
@@ -135,6 +142,28 @@ describe.skipIf(!avail.ok)(
           "System Upgrade Controller: plans deleted; controller and CRD removed",
         );
         expect(thread.map(textOf).join("\n")).toContain(`The upgrade of ${sim.name} to ${TO} is complete`);
+
+        // Live progress: one thread message per plan phase, posted once and then updated in place;
+        // it showed a job running and, last, every node of the plan on the target.
+        const progress = progressMessages(h.chat, op.message!.ts);
+        expect(progress.map((m) => m.versions[0]!.match(/(\w+ plan): progress$/)?.[1])).toEqual([
+          "Server plan",
+          "Agent plan",
+        ]);
+        for (const [m, plan, nodes] of [
+          [progress[0]!, "server-plan", SERVERS],
+          [progress[1]!, "agent-plan", AGENTS],
+        ] as const) {
+          expect(m.versions.length, `${plan}: updated in place`).toBeGreaterThan(1);
+          expect(
+            m.versions.some((v) => nodes.some((n) => progressLine(n, plan, "active").test(v))),
+            `${plan}: a running job was shown`,
+          ).toBe(true);
+          const last = m.versions.at(-1)!;
+          expect(last).toContain(`3/3 nodes on ${TO}`);
+          for (const n of nodes)
+            expect(last, n).toMatch(progressLine(n, plan, "succeeded", `${TO} · Ready · schedulable`));
+        }
       },
     );
 
@@ -175,6 +204,65 @@ describe.skipIf(!avail.ok)(
         expect(op.status, JSON.stringify(op.failure)).toBe("completed");
         for (const n of ALL)
           expect(sim.nodeState(n), n).toMatchObject({ runningVersion: TO, cordoned: false });
+      },
+    );
+
+    it(
+      "a job past its deadline halts the agent plan with its pod log and the deadline advice, plan left in place; Retry re-creates the job and the upgrade completes",
+      { timeout: 240_000 },
+      async () => {
+        h = await createSucHarness(sim, inject("redisUrl"), { channelUrl: channels.url, manifests });
+        sim.setKnob("agent-1", "suc-job-fail", "deadline");
+        const { id } = await request(["v1.34"]);
+        expect((await h.click(id, "approve")).ok).toBe(true);
+        await h.waitFor(id, atGate(1));
+        expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
+        await h.waitFor(id, atGate(2));
+        expect((await h.click(id, "approve")).ok).toBe(true);
+        const halted = await h.waitFor(id, (o) => o.status === "halted", 120_000);
+        expect(halted.failure).toMatchObject({ phase: 2, node: "agent-1", step: "wait-node" });
+        const msg = halted.failure!.message;
+        expect(msg).toContain("DeadlineExceeded: Job was active longer than specified deadline");
+        expect(msg).toContain("The upgrade job on agent-1 ran past its deadline");
+        expect(msg).toMatch(/kubectl logs -n system-upgrade job\/apply-agent-plan-on-agent-1-/);
+        expect(msg).not.toContain("backoff limit");
+        // The failure note carries the job's pod log excerpt.
+        const note = await h.threadWith(halted.message!.ts, "did not become active");
+        expect(note.map(textOf).join("\n")).toContain("waiting for rke2-agent to become active (attempt 3)");
+        // The plans stay for Retry; agent-1 is left cordoned on the old version; no other agent was touched.
+        expect(Object.keys(sucState(sim)!.plans).sort()).toEqual(["agent-plan", "server-plan"]);
+        expect(sim.nodeState("agent-1")).toMatchObject({ runningVersion: FROM, cordoned: true });
+        for (const a of ["agent-2", "agent-3"]) {
+          expect(sim.nodeState(a).runningVersion).toBe(FROM);
+          expect(events().filter((e) => e.node === a)).toEqual([]);
+        }
+        // The agent plan's progress message showed the job running, then failed.
+        const agentProgress = () => progressMessages(h!.chat, halted.message!.ts)[1]!;
+        const seen = agentProgress().versions;
+        expect(seen.some((v) => progressLine("agent-1", "agent-plan", "active", `${FROM}`).test(v))).toBe(
+          true,
+        );
+        expect(seen.at(-1)).toMatch(
+          progressLine("agent-1", "agent-plan", "failed", `${FROM} · Ready · cordoned`),
+        );
+
+        sim.setKnob("agent-1", "suc-job-fail", null);
+        expect((await h.click(id, "retry")).ok).toBe(true);
+        const op = await h.waitFor(id, finished, 120_000);
+        expect(op.status, JSON.stringify(op.failure)).toBe("completed");
+        for (const n of ALL)
+          expect(sim.nodeState(n), n).toMatchObject({ runningVersion: TO, cordoned: false });
+        // Retry deleted the failed job; the controller created a new one, which completed.
+        expect(
+          sucState(sim)!
+            .events.filter((e) => e.node === "agent-1")
+            .map((e) => e.what),
+        ).toEqual(["job-created", "failed", "job-created", "upgraded", "complete"]);
+        // Still one progress message per phase: the retried phase updated the same one.
+        const after = progressMessages(h.chat, op.message!.ts);
+        expect(after).toHaveLength(2);
+        expect(after[1]!.ts).toBe(agentProgress().ts);
+        expect(after[1]!.versions.at(-1)).toContain(`3/3 nodes on ${TO}`);
       },
     );
 

@@ -61,6 +61,14 @@ export function renderThreadNote(note: ThreadNote, title?: string): ChatMessage 
   switch (note.kind) {
     case "text":
       return { text: note.text, blocks: [section(note.text)] };
+    case "progress": {
+      // Lines are mrkdwn the step escaped; packed so no section passes its limit.
+      const body = packLines([`⏳ *${esc(note.phaseTitle)}*: live progress`, ...note.lines]).map(section);
+      return {
+        text: `${note.phaseTitle}: progress`,
+        blocks: fitBlocks([], body, [], (n) => `…${n} more sections omitted.`),
+      };
+    }
     case "phase-report": {
       const body = packLines([`*${esc(note.phaseTitle)} done*`, ...note.lines]).map(section);
       return {

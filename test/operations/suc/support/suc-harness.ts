@@ -6,6 +6,7 @@ import { parseInventory } from "../../../../src/config/load-inventory.js";
 import { mutateState, readState } from "../../../rig/fixtures/lib/state.mjs";
 import type { SimCluster } from "../../../rig/sim-cluster.js";
 import { createHarness, type Harness } from "../../support/harness.js";
+import { textOf, type RecordingChat } from "../../support/recording-chat.js";
 import { FROM, resetCluster, upgradeInventoryYaml } from "../../upgrade/support/upgrade-harness.js";
 
 /** The two SUC manifests, written where every node sees them (/tmp is the host's). */
@@ -85,4 +86,18 @@ export function resetSuc(sim: SimCluster): void {
   mutateState(join(sim.dir, "cluster"), (s) => {
     delete (s as { suc?: unknown }).suc;
   });
+}
+
+/** Each live progress message of the thread of `mainTs`: its post, then every update of that ts, as text. */
+export function progressMessages(
+  chat: RecordingChat,
+  mainTs: string,
+): Array<{ ts: string; versions: string[] }> {
+  const calls = chat.calls();
+  return calls
+    .filter((c) => c.kind === "post" && c.threadTs === mainTs && /: progress$/.test(c.msg.text ?? ""))
+    .map((p) => ({
+      ts: p.ts,
+      versions: [p, ...calls.filter((c) => c.kind === "update" && c.ts === p.ts)].map((c) => textOf(c.msg)),
+    }));
 }
