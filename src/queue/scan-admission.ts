@@ -34,6 +34,27 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
 return {'new', ARGV[1]}
 `;
 
+/**
+ * RATE_LUA then JOIN_LUA in one round trip, for a user's `/rke2 certs` (the slash command waits on
+ * it before its ack) → {"limited", ms left} | {"joined", id} | {"new", id}.
+ */
+const ADMIT_LUA = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+if n > tonumber(ARGV[2]) then return {'limited', ttl} end
+local id = redis.call('GET', KEYS[2])
+if id then
+  local w = ARGV[5] .. id
+  redis.call('RPUSH', w, ARGV[4])
+  redis.call('EXPIRE', w, ARGV[6])
+  return {'joined', id}
+end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[6])
+return {'new', ARGV[3]}
+`;
+
 /** The scan is over: free its scope (if still its own) and hand back who joined. */
 const FINISH_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
@@ -83,6 +104,31 @@ export async function joinOrStartScan(
     String(RUNNING_TTL_SECONDS),
   )) as [string, string];
   return { joined: kind === "joined", jobId: id };
+}
+
+/** takeScanBudget and joinOrStartScan as one script: counts the request, then joins or registers. */
+export async function admitScan(
+  ctx: QueueContext,
+  userId: string,
+  perMinute: number,
+  scope: ScanScope,
+  responseUrl: string,
+): Promise<{ kind: "limited"; retryAfterSeconds: number } | { kind: "joined" | "new"; jobId: string }> {
+  const fresh = safeJobId("certs", randomUUID());
+  const [kind, v] = (await ctx.connection.eval(
+    ADMIT_LUA,
+    2,
+    stateKey(ctx, "scan", "rate", userId),
+    runningKey(ctx, scope),
+    String(WINDOW_MS),
+    String(perMinute),
+    fresh,
+    responseUrl,
+    waitersPrefix(ctx),
+    String(RUNNING_TTL_SECONDS),
+  )) as [string, string | number];
+  if (kind === "limited") return { kind, retryAfterSeconds: Math.max(1, Math.ceil(Number(v) / 1000)) };
+  return { kind: kind === "joined" ? "joined" : "new", jobId: String(v) };
 }
 
 /** Ends the scan `jobId` of this scope; returns the response_urls that joined it. */

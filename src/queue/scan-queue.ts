@@ -1,7 +1,8 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { QueueContext } from "./connection.js";
-import { finishScan, joinOrStartScan, takeScanBudget } from "./scan-admission.js";
-import type { ScanJobData, ScanRequests } from "../scan/scan-requests.js";
+import { admitScan, finishScan, joinOrStartScan, takeScanBudget } from "./scan-admission.js";
+import type { ScanAdmission, ScanJobData, ScanRequests } from "../scan/scan-requests.js";
+import type { ScanScope } from "./scan-admission.js";
 
 export type { ScanAdmission, ScanJobData, ScanRequests } from "../scan/scan-requests.js";
 
@@ -27,6 +28,16 @@ export function scanRequestsOn(
     enqueue: async (data) => {
       // Commands would wait through an outage; the slash command must be acknowledged now.
       if (ctx.connection.status !== "ready") return { kind: "unavailable" };
+      const scope = {
+        ...(data.cluster ? { cluster: data.cluster } : {}),
+        ...(data.node ? { node: data.node } : {}),
+      };
+      // A person's request: budget and join in one round trip (the ack waits on it).
+      if (data.userId && data.responseUrl) {
+        const a = await admitScan(ctx, data.userId, limits.scansPerUserPerMinute, scope, data.responseUrl);
+        if (a.kind !== "new") return a.kind === "limited" ? a : { kind: "joined", jobId: a.jobId };
+        return addScan(data, scope, a.jobId);
+      }
       if (data.userId) {
         const budget = await takeScanBudget(ctx, data.userId, limits.scansPerUserPerMinute);
         if (!budget.ok) return { kind: "limited", retryAfterSeconds: budget.retryAfterSeconds };
@@ -35,19 +46,20 @@ export function scanRequestsOn(
         await queue.add("certs", data, SCAN_JOB_OPTS);
         return { kind: "queued", jobId: "" };
       }
-      const scope = {
-        ...(data.cluster ? { cluster: data.cluster } : {}),
-        ...(data.node ? { node: data.node } : {}),
-      };
       const run = await joinOrStartScan(ctx, scope, data.responseUrl);
       if (run.joined) return { kind: "joined", jobId: run.jobId };
-      try {
-        await queue.add("certs", data, { ...SCAN_JOB_OPTS, jobId: run.jobId });
-      } catch (err) {
-        await finishScan(ctx, scope, run.jobId).catch(() => undefined);
-        throw err;
-      }
-      return { kind: "queued", jobId: run.jobId };
+      return addScan(data, scope, run.jobId);
     },
   };
+
+  /** Queues the scan that registered as `jobId`; a failed add frees the scope again. */
+  async function addScan(data: ScanJobData, scope: ScanScope, jobId: string): Promise<ScanAdmission> {
+    try {
+      await queue.add("certs", data, { ...SCAN_JOB_OPTS, jobId });
+    } catch (err) {
+      await finishScan(ctx, scope, jobId).catch(() => undefined);
+      throw err;
+    }
+    return { kind: "queued", jobId };
+  }
 }
