@@ -153,7 +153,8 @@ export const clusterSchema = z.strictObject({
   upgrade: z
     .strictObject({ method: upgradeMethodSchema.optional(), sucManifests: sucManifestsSchema.optional() })
     .optional(),
-  nodes: z.array(nodeSchema).min(1, "a cluster needs at least one node"),
+  /** Optional only with a `rancher:` block: Rancher then verifies through the downstream API. */
+  nodes: z.array(nodeSchema).default([]),
 });
 
 export const inventorySchema = z
@@ -259,7 +260,13 @@ export const inventorySchema = z
           path: ["clusters", ci, "approvals", "approvalsRequired"],
           message: `${most} approvals required but cluster ${c.name} has only ${approvers.length} approver(s)`,
         });
-      if (!c.nodes.some((n) => n.role === "server"))
+      if (c.nodes.length === 0 && !c.rancher)
+        ctx.addIssue({
+          code: "custom",
+          path: ["clusters", ci, "nodes"],
+          message: "a cluster needs at least one node (only a cluster with a rancher: block may list none)",
+        });
+      else if (c.nodes.length > 0 && !c.nodes.some((n) => n.role === "server"))
         ctx.addIssue({
           code: "custom",
           path: ["clusters", ci, "nodes"],
