@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ROTATE_SERVICES } from "./rotate-services.js";
 import { cronSchema, timeZoneSchema } from "./cron-and-zone.js";
 
 /** Names that end up in Slack commands, Redis keys and remote shells: keep them boring. */
@@ -96,24 +97,7 @@ export const rancherSchema = z.strictObject({
   /** PEM CA bundle for a Rancher with a private CA. */
   caFile: z.string().min(1).optional(),
   /** Limit rotations to these services (Rancher's rotateCertificates.services); default all. */
-  rotateServices: z
-    .array(
-      z.enum([
-        "admin",
-        "api-server",
-        "auth-proxy",
-        "cloud-controller",
-        "controller-manager",
-        "etcd",
-        "kube-proxy",
-        "kubelet",
-        "rke2-controller",
-        "rke2-server",
-        "scheduler",
-      ]),
-    )
-    .min(1)
-    .optional(),
+  rotateServices: z.array(z.enum(ROTATE_SERVICES)).min(1).optional(),
   /** Longest wait for Rancher to report a snapshot or a rotation done. */
   waitTimeoutSeconds: z.number().positive().max(86_400).default(1800),
 });
