@@ -3,11 +3,11 @@ import type { Logger } from "../../shared/logger.js";
 import { escapeMrkdwn } from "../../shared/mrkdwn.js";
 import { CLUSTER_ITEM } from "../engine/cluster-item.js";
 import type { CompletionText } from "../engine/definition.js";
-import type { NodeLedger, OpRecord } from "../engine/records.js";
+import { stepKey, type NodeLedger, type OpRecord } from "../engine/records.js";
 import { F } from "../rotation/leaf-steps.js";
 import type { LeafFact } from "../rotation/renewal.js";
 import { readThroughApi } from "./api-endpoints.js";
-import type { ApiPlanView } from "./rancher-plan.js";
+import { RPHASE, type ApiPlanView } from "./rancher-plan.js";
 
 /**
  * Preflight of a Rancher cluster with no nodes listed: the downstream API answers, every node is
@@ -69,6 +69,8 @@ export function apiCompletion(
 ): CompletionText | undefined {
   const rows = pairs(nodes);
   if (!rows) return undefined;
+  // The last phase's report is this note: what the verification saw comes first.
+  const seen = nodes.get(CLUSTER_ITEM)?.steps[stepKey(RPHASE.verify, "verify-api")]?.summary;
   return {
     table: {
       headers: ["endpoint", "serial before", "serial after", "expires"],
@@ -80,6 +82,8 @@ export function apiCompletion(
       ]),
     },
     notes: [
+      ...(seen ? [`Verification through Rancher's API: ${escapeMrkdwn(seen)}.`] : []),
+      ...apiVerifyReport(nodes),
       `Rotated by Rancher (${escapeMrkdwn(String(op.params.rancher ?? ""))}), which reports the cluster Ready; the serving certificates were read on the wire through the downstream cluster's API (the inventory lists no SSH nodes).`,
       "Kubeconfigs copied from /etc/rancher/rke2/rke2.yaml before the rotation hold the old client certificate: copy them again (Rancher's own kubeconfigs are unaffected).",
     ],
