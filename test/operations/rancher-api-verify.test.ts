@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseInventory } from "../../src/config/load-inventory.js";
+import { parseArgs } from "../../src/operations/engine/parse-args.js";
+import { rotationDefinition } from "../../src/operations/rotation/rotation-definition.js";
 import { parseCommand } from "../../src/slack/commands/parse-command.js";
 import type { SimCluster } from "../rig/sim-cluster.js";
 import { startFakeDownstream, type FakeDownstream } from "../support/fake-downstream.js";
@@ -175,5 +177,11 @@ clusters:
       args: ["services=etcd,kubelet"],
     });
     expect(fake.requests.filter((r) => r.method === "PUT").length).toBe(puts);
+    // A cluster without rancher: rotates over SSH, every service; services= is refused, not ignored.
+    expect(parseArgs(rotationDefinition, ["services=etcd"])).toEqual({
+      ok: false,
+      message:
+        "services= limits a rotation through Rancher (a cluster with a rancher: block); this cluster is rotated over SSH, all services",
+    });
   });
 });
