@@ -177,6 +177,16 @@ clusters:
       args: ["services=etcd,kubelet"],
     });
     expect(fake.requests.filter((r) => r.method === "PUT").length).toBe(puts);
+    // Operations that need SSH are refused on a cluster listing no nodes, before anything runs.
+    for (const kind of ["renew", "upgrade"] as const) {
+      const other = await h.ops.request(kind, "edge", kind === "upgrade" ? ["stable"] : [], {
+        userId: REQUESTER,
+      });
+      expect(other).toMatchObject({ ok: false });
+      expect(other.message).toContain(
+        `edge lists no nodes in the inventory, and \`/rke2 ${kind}\` works on them over SSH`,
+      );
+    }
     // A cluster without rancher: rotates over SSH, every service; services= is refused, not ignored.
     expect(parseArgs(rotationDefinition, ["services=etcd"])).toEqual({
       ok: false,

@@ -33,6 +33,7 @@ export const rancherRotationDefinition: OperationDefinition = {
   title: "Certificate rotation through Rancher",
   variantOf: { kind: "rotate", applies: (cluster) => cluster.rancher !== undefined },
   args: rotateArgs,
+  withoutNodes: true,
   async preflight(ctx) {
     const client = rancherFor(ctx.cluster, ctx.log);
     let cur;
