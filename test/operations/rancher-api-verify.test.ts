@@ -32,6 +32,8 @@ describe("rotation through Rancher, verified through the downstream API (no SSH 
     await h?.close();
     h = undefined;
     down.keepOld.clear();
+    down.unreachable.clear();
+    down.notReady.clear();
   });
   afterAll(async () => {
     await fake?.close();
@@ -194,4 +196,43 @@ clusters:
         "services= limits a rotation through Rancher (a cluster with a rancher: block); this cluster is rotated over SSH, all services",
     });
   });
+
+  it(
+    "an unreachable kubelet: the preflight refuses naming it; after the rotation it halts phase 3 naming it",
+    { timeout: 120_000 },
+    async () => {
+      h = await harness(1);
+      const kubelet = Object.keys(down.serials()).find((l) => l.startsWith("kubelet on agent-1"))!;
+      down.unreachable.add("agent-1");
+      down.notReady.add("agent-1");
+      const refused = await h.ops.request("rotate", "edge", [], { userId: REQUESTER });
+      expect(refused.ok).toBe(false);
+      const problems = (await h.op(refused.operationId!)).preflightProblems!;
+      expect(problems).toContain("downstream node agent-1 is not Ready");
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(new RegExp(`^${kubelet.replace(/[()]/g, "\\$&")}: unreachable \\(`)),
+        ]),
+      );
+      expect(problems.join("\n")).not.toContain("cp-1");
+
+      down.unreachable.clear();
+      down.notReady.clear();
+      const req = await h.ops.request("rotate", "edge", [], { userId: REQUESTER });
+      expect(req.ok, req.message).toBe(true);
+      const id = req.operationId!;
+      expect((await h.click(id, "approve")).ok).toBe(true);
+      await h.waitFor(id, atGate(1));
+      expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
+      await h.waitFor(id, atGate(2));
+      down.unreachable.add("agent-1"); // its node went away during the rotation
+      expect((await h.click(id, "approve")).ok).toBe(true);
+      const op = await h.waitFor(id, (o) => o.status === "halted");
+      expect(op.failure).toMatchObject({ node: "cluster-api", step: "verify-api" });
+      expect(op.failure!.message).toContain(`${kubelet}: unreachable (`);
+      expect(op.failure!.message).not.toContain("cp-1");
+      expect((await h.click(id, "abort")).ok).toBe(true);
+      await h.waitFor(id, finished);
+    },
+  );
 });

@@ -26,6 +26,8 @@ export interface FakeDownstream {
   keepOld: Set<string>;
   /** Nodes the API reports not Ready. */
   notReady: Set<string>;
+  /** Kubelets (by node name) that drop every connection before the handshake. */
+  unreachable: Set<string>;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,9 @@ export async function startFakeDownstream(o: {
   const start = async (label: string, service: Endpoint["service"], node?: string): Promise<Endpoint> => {
     const pair = await servingPair(ca, node ?? "kube-apiserver", daysFrom(now, 30));
     const server = createServer({ key: pair.key, cert: pair.cert });
+    server.on("connection", (socket) => {
+      if (node && d.unreachable.has(node)) socket.destroy();
+    });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const port = (server.address() as AddressInfo).port;
     return {
@@ -97,6 +102,7 @@ export async function startFakeDownstream(o: {
     clusterId: id,
     keepOld: new Set(),
     notReady: new Set(),
+    unreachable: new Set(),
     answer(path) {
       if (path === "/api/v1/nodes")
         return {
