@@ -60,7 +60,7 @@ export function downstreamId(c: ProvisioningCluster): string {
   const id = c.status?.clusterName;
   if (!id || !/^[a-z0-9-]{1,63}$/.test(id))
     throw new RancherError(
-      `Rancher reports no downstream cluster id (status.clusterName) for ${c.metadata.namespace ?? ""}/${c.metadata.name}`,
+      `Rancher reports no downstream cluster id (status.clusterName) for ${c.metadata.namespace ? `${c.metadata.namespace}/` : ""}${c.metadata.name}`,
     );
   return id;
 }
@@ -72,10 +72,10 @@ export async function readDownstream(client: RancherClient, clusterId: string): 
     if (!r.success) throw new RancherError(`Rancher sent an unexpected ${what}`);
     return r.data;
   };
-  const nodesJson = await client.getJson(`${base}/nodes`, `the nodes of ${clusterId}`);
+  const nodesJson = await client.getJson(`${base}/nodes`, `nodes of downstream cluster ${clusterId}`);
   const epJson = await client.getJson(
     `${base}/namespaces/default/endpoints/kubernetes`,
-    `the kubernetes endpoints of ${clusterId}`,
+    `kubernetes endpoints of downstream cluster ${clusterId}`,
   );
   const nodes = parse(nodeList, nodesJson, `node list from ${clusterId}`).items;
   const endpoints: ServingEndpoint[] = [];

@@ -109,7 +109,7 @@ export function createRancherClient(spec: RancherSpec, o: RancherClientOptions =
     if (res.status === 404)
       throw new RancherError(
         what
-          ? `Rancher has no ${what} (HTTP 404)`
+          ? `Rancher found no ${what} (HTTP 404)`
           : `Rancher has no provisioning cluster ${spec.namespace}/${spec.name}`,
         404,
       );

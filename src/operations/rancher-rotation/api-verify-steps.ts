@@ -64,7 +64,16 @@ export const verifyThroughApiStep = readOnlyStep({
     const scoped = before.filter((l) => inScope(l, services));
     let last: StepOutcome = { ok: false, failure: { message: "not checked yet" } };
     await pollForReadiness(ctx, async () => {
-      const { view, reads } = await readThroughApi(ctx.cluster, ctx.log);
+      let read;
+      try {
+        read = await readThroughApi(ctx.cluster, ctx.log);
+      } catch (e) {
+        // Rancher or its proxy not answering is one more thing to wait out, then report.
+        const message = `cannot read the downstream cluster through Rancher: ${(e as Error).message}`;
+        last = { ok: false, failure: { message } };
+        return { ok: false, why: message };
+      }
+      const { view, reads } = read;
       const p = policyOf(ctx);
       const unready = view.nodes.filter((n) => !n.ready).map((n) => n.name);
       const errors = new Map(reads.filter((r) => r.error).map((r) => [r.endpoint.key, r.error!]));
