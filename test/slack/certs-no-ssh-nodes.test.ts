@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { buildClusterReport } from "../../src/certs/build-report.js";
+import { summaryText } from "../../src/slack/blocks/render-summary.js";
 import { parseInventory } from "../../src/config/load-inventory.js";
 import type { ScanJobData } from "../../src/scan/scan-requests.js";
 import type { ChatMessage } from "../../src/shared/chat-port.js";
@@ -7,6 +9,7 @@ import { silentLogger } from "../../src/shared/logger.js";
 import { handleCertsCommand } from "../../src/slack/listeners/handle-certs-command.js";
 import type { ListenerDeps } from "../../src/slack/listeners/command-deps.js";
 
+const POLICY = { renewalWindowDays: 120, alertDays: [30] };
 const KEY = "SHA256:" + "A".repeat(43);
 const inventory = parseInventory(
   `
@@ -56,5 +59,15 @@ describe("/rke2 certs on a Rancher cluster with no SSH nodes", () => {
     const r = await run("prod");
     expect(r.queued).toHaveLength(1);
     expect(r.text).toContain("Scanning prod (1 node)");
+  });
+
+  it("in an answer for every cluster, the one without nodes is not 'all 0 certificates fine'", () => {
+    const now = new Date("2026-11-23T08:00:00Z");
+    const r = buildClusterReport({ cluster: "edge", scannedAt: now.toISOString(), nodes: [] }, POLICY, now);
+    const text = summaryText(r);
+    expect(text).toBe(
+      ":information_source: *edge*: no SSH nodes in the inventory, no certificate files read; `/rke2 rotate edge` goes through Rancher and verifies through the cluster's API",
+    );
+    expect(text).not.toContain("fine");
   });
 });
