@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ROTATE_SERVICES } from "./rotate-services.js";
 import { cronSchema, timeZoneSchema } from "./cron-and-zone.js";
 
 /** Names that end up in Slack commands, Redis keys and remote shells: keep them boring. */
@@ -96,24 +97,7 @@ export const rancherSchema = z.strictObject({
   /** PEM CA bundle for a Rancher with a private CA. */
   caFile: z.string().min(1).optional(),
   /** Limit rotations to these services (Rancher's rotateCertificates.services); default all. */
-  rotateServices: z
-    .array(
-      z.enum([
-        "admin",
-        "api-server",
-        "auth-proxy",
-        "cloud-controller",
-        "controller-manager",
-        "etcd",
-        "kube-proxy",
-        "kubelet",
-        "rke2-controller",
-        "rke2-server",
-        "scheduler",
-      ]),
-    )
-    .min(1)
-    .optional(),
+  rotateServices: z.array(z.enum(ROTATE_SERVICES)).min(1).optional(),
   /** Longest wait for Rancher to report a snapshot or a rotation done. */
   waitTimeoutSeconds: z.number().positive().max(86_400).default(1800),
 });
@@ -153,7 +137,8 @@ export const clusterSchema = z.strictObject({
   upgrade: z
     .strictObject({ method: upgradeMethodSchema.optional(), sucManifests: sucManifestsSchema.optional() })
     .optional(),
-  nodes: z.array(nodeSchema).min(1, "a cluster needs at least one node"),
+  /** Optional only with a `rancher:` block: Rancher then verifies through the downstream API. */
+  nodes: z.array(nodeSchema).default([]),
 });
 
 export const inventorySchema = z
@@ -259,7 +244,13 @@ export const inventorySchema = z
           path: ["clusters", ci, "approvals", "approvalsRequired"],
           message: `${most} approvals required but cluster ${c.name} has only ${approvers.length} approver(s)`,
         });
-      if (!c.nodes.some((n) => n.role === "server"))
+      if (c.nodes.length === 0 && !c.rancher)
+        ctx.addIssue({
+          code: "custom",
+          path: ["clusters", ci, "nodes"],
+          message: "a cluster needs at least one node (only a cluster with a rancher: block may list none)",
+        });
+      else if (c.nodes.length > 0 && !c.nodes.some((n) => n.role === "server"))
         ctx.addIssue({
           code: "custom",
           path: ["clusters", ci, "nodes"],

@@ -82,8 +82,11 @@ async function fanOut(deps: ReportWorkerDeps, flow: FlowProducer, job: Job<Repor
   const { timezone, shardNodes } = deps.inventory.report;
   const date = dateInZone(new Date(firingMs), timezone);
   let queued = 0;
-  for (const c of deps.inventory.clusters)
+  for (const c of deps.inventory.clusters) {
+    // A Rancher cluster listing no nodes has no files to scan (config: nodes optional with rancher:).
+    if (c.nodes.length === 0) continue;
     if (await queueClusterFlow(flow, deps.queue, c, { firingMs, date, shardNodes })) queued++;
+  }
   deps.logger.info(
     { firingMs, date, clusters: deps.inventory.clusters.length, queued },
     "daily report fired",

@@ -31,6 +31,8 @@ export const provisioningClusterSchema = z.looseObject({
   status: z
     .looseObject({
       ready: z.boolean().optional(),
+      /** The management cluster id (c-m-…): the downstream API is /k8s/clusters/<it>/… */
+      clusterName: z.string().optional(),
       observedGeneration: z.number().int().optional(),
       conditions: z.array(condition).optional(),
     })

@@ -34,6 +34,11 @@ export interface RancherClient {
     target: number,
     services?: string[],
   ): Promise<{ cluster: ProvisioningCluster; conflicts: number; alreadyThere: boolean }>;
+  /**
+   * GET a path under Rancher's URL with the same token and CA (the downstream cluster's API through
+   * Rancher's proxy, /k8s/clusters/<id>/api/v1/…); `what` names it in errors. Parsed JSON.
+   */
+  getJson(path: string, what: string): Promise<unknown>;
 }
 
 export interface RancherClientOptions {
@@ -55,7 +60,8 @@ export function createRancherClient(spec: RancherSpec, o: RancherClientOptions =
   const env = o.env ?? process.env;
   const base = new URL(spec.url);
   // Rancher may sit under a path prefix (https://example.com/rancher).
-  const url = new URL(base.origin + base.pathname.replace(/\/$/, "") + clusterPath(spec));
+  const under = (path: string) => new URL(base.origin + base.pathname.replace(/\/$/, "") + path);
+  const url = under(clusterPath(spec));
   const where = `${spec.namespace}/${spec.name} at ${base.origin}`;
   let ca: Promise<string> | undefined;
 
@@ -66,7 +72,7 @@ export function createRancherClient(spec: RancherSpec, o: RancherClientOptions =
   };
   const redact = (s: string, t: string) => s.split(t).join("[redacted]");
 
-  async function exchange(method: "GET" | "PUT", body?: string): Promise<HttpAnswer> {
+  async function exchange(method: "GET" | "PUT", body?: string, to: URL = url): Promise<HttpAnswer> {
     const t = token();
     if (spec.caFile && !ca) ca = readCaBundle(spec.caFile);
     let bundle: string | undefined;
@@ -77,7 +83,7 @@ export function createRancherClient(spec: RancherSpec, o: RancherClientOptions =
       throw new RancherError(`cannot read the Rancher CA bundle ${spec.caFile}: ${(e as Error).message}`);
     }
     try {
-      const res = await httpExchange(url, {
+      const res = await httpExchange(to, {
         method,
         headers: {
           authorization: `Bearer ${t}`,
@@ -94,14 +100,19 @@ export function createRancherClient(spec: RancherSpec, o: RancherClientOptions =
     }
   }
 
-  function refuse(res: HttpAnswer, doing: string): never {
+  function refuse(res: HttpAnswer, doing: string, what?: string): never {
     if (res.status === 401 || res.status === 403)
       throw new RancherError(
         `Rancher rejected the token from $${spec.tokenEnv} (HTTP ${res.status}) while ${doing}`,
         res.status,
       );
     if (res.status === 404)
-      throw new RancherError(`Rancher has no provisioning cluster ${spec.namespace}/${spec.name}`, 404);
+      throw new RancherError(
+        what
+          ? `Rancher found no ${what} (HTTP 404)`
+          : `Rancher has no provisioning cluster ${spec.namespace}/${spec.name}`,
+        404,
+      );
     throw new RancherError(
       `Rancher answered HTTP ${res.status} while ${doing}: ${statusMessage(res.body)}`,
       res.status,
@@ -129,6 +140,15 @@ export function createRancherClient(spec: RancherSpec, o: RancherClientOptions =
   return {
     where,
     get,
+    async getJson(path, what) {
+      const res = await exchange("GET", undefined, under(path));
+      if (res.status !== 200) refuse(res, `reading ${what}`, what);
+      try {
+        return JSON.parse(res.body) as unknown;
+      } catch {
+        throw new RancherError(`Rancher sent something that is not JSON for ${what}`);
+      }
+    },
     async requestGeneration(field, target, services) {
       const retries = o.conflictRetries ?? 2;
       for (let conflicts = 0; ; conflicts++) {

@@ -52,4 +52,24 @@ describe("inventory: a cluster's rancher block", () => {
     expect(problems.join("\n")).toMatch(/clusters\[0\]\.rancher\.rotateServices\[1\]/);
     expect(problems.join("\n")).not.toContain("xyz");
   });
+
+  it("lets a Rancher cluster list no nodes; a cluster without rancher still needs them, naming the key", () => {
+    const bare = (rancher: string) => `
+clusters:
+  - name: edge
+    channel: C0EDGEOPS
+${rancher}
+`;
+    const ok = parse(
+      bare("    rancher: { url: https://rancher.example.com, tokenEnv: RANCHER_TOKEN, name: edge }"),
+    );
+    expect(ok.problems).toEqual([]);
+    expect(ok.inv!.clusters[0]!.nodes).toEqual([]);
+    expect(parse(bare("    nodes: []")).problems).toEqual([
+      "clusters[0].nodes: a cluster needs at least one node (only a cluster with a rancher: block may list none)",
+    ]);
+    expect(parse(bare("")).problems).toEqual([
+      "clusters[0].nodes: a cluster needs at least one node (only a cluster with a rancher: block may list none)",
+    ]);
+  });
 });

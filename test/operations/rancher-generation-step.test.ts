@@ -37,6 +37,7 @@ describe("Rancher generation step: crash-safe by the target recorded before acti
     const inventory = { operations: { pollIntervalSeconds: 0.01 } } as Inventory;
     ctxOf = (facts, resumed) =>
       ({
+        op: { params: {} },
         node,
         cluster,
         inventory,

@@ -61,7 +61,11 @@ const plansOf: Record<string, () => PlannedPhase[][]> = {
       1,
     ),
   ],
-  "rancher-rotate": () => [planRancherPhases(cluster), planRancherPhases(serversOnly)],
+  "rancher-rotate": () => [
+    planRancherPhases(cluster),
+    planRancherPhases(serversOnly),
+    planRancherPhases({ ...cluster, nodes: [] }),
+  ],
   "suc-upgrade": () =>
     [true, false].flatMap((sucInstall) => [
       planSucPhases(cluster, { ...upgradeParams, method: "suc", sucInstall, cordonedBefore: [] }),

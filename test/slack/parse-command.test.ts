@@ -37,7 +37,8 @@ describe("parseCommand", () => {
   it.each([
     ["frobnicate", /Unknown subcommand `frobnicate`/],
     ["rotate", /`rotate`: missing arguments/],
-    ["rotate prod extra", /`rotate`: too many arguments/],
+    ["rotate prod extra", /`rotate`: `extra`: expected services=<service>/],
+    ["rotate prod services=etcd extra", /`rotate`: too many arguments/],
     ["rotate Prod_1", /`Prod_1`: expected lowercase letters/],
     ["certs prod Bad_Node", /`Bad_Node`: expected a Kubernetes node name/],
     ["upgrade prod", /`upgrade`: missing arguments/],

@@ -5,6 +5,7 @@ import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { FakeDownstream } from "./fake-downstream.js";
 
 /**
  * A local HTTPS fake of Rancher's Kubernetes proxy for one provisioning.cattle.io/v1 Cluster.
@@ -27,7 +28,7 @@ export interface FakeClusterObject {
     kubernetesVersion: string;
     rkeConfig: Partial<Record<Field, { generation: number; services?: string[] }>>;
   };
-  status: { ready: boolean; observedGeneration: number; conditions: Condition[] };
+  status: { ready: boolean; clusterName?: string; observedGeneration: number; conditions: Condition[] };
 }
 export interface FakeRequest {
   method: string;
@@ -74,6 +75,8 @@ export async function startFakeRancher(o: {
   token: string;
   namespace?: string;
   name?: string;
+  /** The downstream cluster its proxy serves (/k8s/clusters/<id>/api/v1/…); renewed by each rotation. */
+  downstream?: FakeDownstream;
 }): Promise<FakeRancher> {
   const dir = mkdtempSync(join(tmpdir(), "fake-rancher-"));
   const key = join(dir, "key.pem");
@@ -109,7 +112,12 @@ export async function startFakeRancher(o: {
     kind: "Cluster",
     metadata: { name, namespace: ns, resourceVersion: String(rv), generation: 3 },
     spec: { kubernetesVersion: "v1.33.5+rke2r1", rkeConfig: { etcdSnapshotCreate: { generation: 4 } } },
-    status: { ready: true, observedGeneration: 3, conditions: ready() },
+    status: {
+      ready: true,
+      ...(o.downstream ? { clusterName: o.downstream.clusterId } : {}),
+      observedGeneration: 3,
+      conditions: ready(),
+    },
   };
   const touch = () => (obj.metadata.resourceVersion = String(++rv));
   let pending: { field: Field; reads: number; hook?: Promise<void>; hookDone: boolean } | undefined;
@@ -147,9 +155,13 @@ export async function startFakeRancher(o: {
         { type: "Updated", status: "Unknown", message: `configuring bootstrap node(s): ${doing}` },
       ];
       obj.status.ready = false;
-      if (pending.field === "rotateCertificates" && fake.knobs.onRotate) {
+      if (pending.field === "rotateCertificates" && (fake.knobs.onRotate || o.downstream)) {
         const p = pending;
-        p.hook = fake.knobs.onRotate().finally(() => (p.hookDone = true));
+        const services = obj.spec.rkeConfig.rotateCertificates?.services;
+        p.hook = (async () => {
+          await fake.knobs.onRotate?.();
+          await o.downstream?.renew(services);
+        })().finally(() => (p.hookDone = true));
       } else pending.hookDone = true;
       pending.reads = 1;
       touch();
@@ -198,6 +210,11 @@ export async function startFakeRancher(o: {
       const authorized = req.headers.authorization === `Bearer ${o.token}`;
       if (!authorized) return send(req, res, 401, status(401, "Unauthorized", "Unauthorized", req), false);
       const path = `/k8s/clusters/local/apis/provisioning.cattle.io/v1/namespaces/${ns}/clusters/${name}`;
+      const proxied = o.downstream && `/k8s/clusters/${o.downstream.clusterId}`;
+      if (proxied && req.method === "GET" && req.url?.startsWith(`${proxied}/`)) {
+        const answer = o.downstream!.answer(req.url.slice(proxied.length));
+        if (answer !== undefined) return send(req, res, 200, answer, true);
+      }
       if (req.url !== path)
         return send(
           req,

@@ -37,6 +37,8 @@ export interface OperationDefinition {
    * rotation for `rotate`): a request for `kind` runs this one when applies() says so. Pure.
    */
   variantOf?: { kind: OperationKind; applies(cluster: ClusterSpec, args: readonly string[]): boolean };
+  /** Runs on a cluster whose inventory lists no nodes (Rancher, through its API); others are refused there. */
+  withoutNodes?: boolean;
   /** Read-only checks before anything is posted for approval. */
   preflight(ctx: PreflightContext): Promise<PreflightResult>;
   phases: PhaseDef[];

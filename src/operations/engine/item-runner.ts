@@ -1,4 +1,5 @@
 import type { NodeSpec } from "../../config/inventory.js";
+import { itemNode } from "./cluster-item.js";
 import { stepOf, type PhaseDef, type StepContext, type StepDef, type StepFailure } from "./definition.js";
 import type { PhaseResult, PhaseRunDeps } from "./phase-runner.js";
 import {
@@ -75,7 +76,7 @@ export async function runItem(
   busy: ReadonlySet<string>,
 ): Promise<PhaseResult> {
   const phase = op.phases[op.phase]!;
-  const node = d.cluster.nodes.find((n) => n.name === item.node);
+  const node = itemNode(d.cluster, item.node);
   if (!node)
     return failed(
       { d, op },

@@ -1,12 +1,14 @@
-import { z } from "zod";
 import { escapeMrkdwn } from "../../shared/mrkdwn.js";
 import { clusterState, generationOf } from "../../rancher/provisioning-cluster.js";
 import type { OperationDefinition } from "../engine/definition.js";
 import type { NodeLedger, OpRecord } from "../engine/records.js";
 import { recordBeforeStep } from "../rotation/leaf-steps.js";
 import { rotationCompletion } from "../rotation/rotation-reports.js";
+import { apiCompletion, apiPreflight, apiVerifyReport } from "./api-report.js";
+import { recordEndpointsStep, verifyThroughApiStep } from "./api-verify-steps.js";
 import { planRancherPhases, rancherPlanText, RPHASE } from "./rancher-plan.js";
-import { rancherFor, rancherRotateStep, rancherSnapshotStep } from "./rancher-steps.js";
+import { rancherFor, rancherRotateStep, rancherSnapshotStep, servicesOf } from "./rancher-steps.js";
+import { rotateArgs } from "./services-arg.js";
 import { verifyRenewedStep } from "./verify-step.js";
 
 /** The summaries the steps of a phase left, in item order (what Rancher said, what SSH saw). */
@@ -30,7 +32,8 @@ export const rancherRotationDefinition: OperationDefinition = {
   idPrefix: "rrot",
   title: "Certificate rotation through Rancher",
   variantOf: { kind: "rotate", applies: (cluster) => cluster.rancher !== undefined },
-  args: z.tuple([]).transform(() => ({})),
+  args: rotateArgs,
+  withoutNodes: true,
   async preflight(ctx) {
     const client = rancherFor(ctx.cluster, ctx.log);
     let cur;
@@ -52,11 +55,20 @@ export const rancherRotationDefinition: OperationDefinition = {
       snapshot: generationOf(cur, "etcdSnapshotCreate"),
       rotate: generationOf(cur, "rotateCertificates"),
     };
+    // No nodes listed: the downstream API must answer now, or phase 3 could not verify anything.
+    const api = ctx.cluster.nodes.length === 0 ? await apiPreflight(ctx.cluster, ctx.log) : undefined;
+    if (api && !api.ok) return { ok: false, problems: api.problems };
     return {
       ok: true,
       params: { rancher: client.where },
       phases: planRancherPhases(ctx.cluster),
-      plan: rancherPlanText(ctx.cluster, escapeMrkdwn(client.where), generations),
+      plan: rancherPlanText(
+        ctx.cluster,
+        escapeMrkdwn(client.where),
+        generations,
+        servicesOf({ params: ctx.params }, ctx.cluster),
+        api?.view,
+      ),
     };
   },
   phases: [
@@ -69,18 +81,20 @@ export const rancherRotationDefinition: OperationDefinition = {
     {
       id: RPHASE.rotate,
       title: "Rotation (Rancher)",
-      steps: [recordBeforeStep, rancherRotateStep],
+      steps: [recordBeforeStep, recordEndpointsStep, rancherRotateStep],
       // Rancher's answer only; the recorded leaves show up in the completion table.
       report: (op, nodes) => summaries(op, nodes, RPHASE.rotate).filter((l) => /Rancher/.test(l)),
     },
     {
       id: RPHASE.verify,
-      title: "Verification over SSH",
-      steps: [verifyRenewedStep],
-      report: (op, nodes) => summaries(op, nodes, RPHASE.verify),
+      title: "Verification",
+      steps: [verifyRenewedStep, verifyThroughApiStep],
+      report: (op, nodes) => [...summaries(op, nodes, RPHASE.verify), ...apiVerifyReport(nodes)],
     },
   ],
   completion(op, nodes) {
+    const api = apiCompletion(op, nodes);
+    if (api) return api;
     const { table } = rotationCompletion(op, nodes);
     return {
       table,

@@ -8,12 +8,20 @@ import {
 import type { ClusterSpec } from "../../config/inventory.js";
 import { pollUntil } from "../common/poll.js";
 import type { StepContext, StepDef } from "../engine/definition.js";
+import type { OpRecord } from "../engine/records.js";
 
 /** Facts (on the anchor server's ledger) holding the generation each request asked for. */
 export const RF = {
   snapshotTarget: "rancherSnapshotGeneration",
   rotateTarget: "rancherRotateGeneration",
 } as const;
+
+/** The services this rotation asks for: `/rke2 rotate … services=` over inventory rancher.rotateServices. */
+export function servicesOf(op: Pick<OpRecord, "params">, cluster: ClusterSpec): string[] | undefined {
+  const asked = op.params.services;
+  if (Array.isArray(asked) && asked.length > 0) return asked as string[];
+  return cluster.rancher?.rotateServices;
+}
 
 export function rancherFor(cluster: ClusterSpec, log?: StepContext["log"]): RancherClient {
   if (!cluster.rancher) throw new Error(`cluster ${cluster.name} has no rancher: block in the inventory`);
@@ -56,7 +64,7 @@ export function generationStep(o: {
   field: GenerationField;
   fact: string;
   doing: string;
-  services?: (cluster: ClusterSpec) => string[] | undefined;
+  services?: (ctx: StepContext) => string[] | undefined;
 }): StepDef {
   return {
     id: o.id,
@@ -75,11 +83,7 @@ export function generationStep(o: {
     },
     async act(ctx) {
       const target = ctx.facts[o.fact] as number;
-      const r = await rancherFor(ctx.cluster, ctx.log).requestGeneration(
-        o.field,
-        target,
-        o.services?.(ctx.cluster),
-      );
+      const r = await rancherFor(ctx.cluster, ctx.log).requestGeneration(o.field, target, o.services?.(ctx));
       // verify() writes the step's summary: it repeats the conflicts from this fact.
       return { ok: true, facts: { [`${o.fact}Conflicts`]: r.conflicts } };
     },
@@ -115,5 +119,5 @@ export const rancherRotateStep = generationStep({
   field: "rotateCertificates",
   fact: RF.rotateTarget,
   doing: "the certificate rotation",
-  services: (c) => c.rancher?.rotateServices,
+  services: (ctx) => servicesOf(ctx.op, ctx.cluster),
 });

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { systemctl } from "../../rke2/commands.js";
+import { rotateArgs } from "../rancher-rotation/services-arg.js";
 import { clusterPreflight, credentialRefusal } from "../common/preflight-checks.js";
 import { finalHealthStep } from "../common/final-health-step.js";
 import { forNodes } from "../common/for-nodes.js";
@@ -52,11 +52,16 @@ export const rotationDefinition: OperationDefinition = {
   title: "Certificate rotation",
   command: {
     name: "rotate",
-    usage: "/rke2 rotate <cluster>",
+    usage: "/rke2 rotate <cluster> [services=<list>]",
     summary: "request an approved, phased certificate rotation of a cluster",
     preparing: (cluster) => `Preparing a certificate rotation plan for ${cluster} (preflight checks first)…`,
   },
-  args: z.tuple([]).transform(() => ({})),
+  // services= is the Rancher variant's (rancher-rotation/services-arg.ts); over SSH every leaf rotates.
+  args: rotateArgs,
+  unavailable: (params) =>
+    params.services
+      ? "services= limits a rotation through Rancher (a cluster with a rancher: block); this cluster is rotated over SSH, all services"
+      : undefined,
   async preflight(ctx) {
     const problems = await clusterPreflight(ctx.remote, ctx.cluster);
     // kubectl refused for credentials: maybe a dark API, which this rotation is the fix for.

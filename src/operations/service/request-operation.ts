@@ -45,6 +45,11 @@ export async function requestOperation(
     };
   const def = pickDefinition(d.definitions, requested, cluster, args);
   if (!def) return { ok: false, message: `\`${requested}\` is not available yet.` };
+  if (cluster.nodes.length === 0 && !def.withoutNodes)
+    return {
+      ok: false,
+      message: `${cluster.name} lists no nodes in the inventory, and \`/rke2 ${requested}\` works on them over SSH. List its nodes to run it here; \`/rke2 rotate\` goes through Rancher.`,
+    };
   const kind = def.kind;
   const parsed = parseArgs(def, args);
   if (!parsed.ok) return { ok: false, message: parsed.message };

@@ -22,6 +22,9 @@ export function countsLine(r: ClusterReport): string {
 
 export function summaryText(r: ClusterReport): string {
   const t = r.totals;
+  // Only a Rancher cluster may list no nodes: say so rather than "all 0 certificates fine".
+  if (t.nodes === 0)
+    return `:information_source: *${r.cluster}*: no SSH nodes in the inventory, no certificate files read; \`/rke2 rotate ${r.cluster}\` goes through Rancher and verifies through the cluster's API`;
   const scanned =
     t.nodesScanned === t.nodes
       ? plural(t.nodes, "node")

@@ -26,6 +26,17 @@ export async function handleCertsCommand(
     );
     return;
   }
+  const only = target.clusters.length === 1 ? target.clusters[0]! : undefined;
+  if (only && only.nodes.length === 0) {
+    // Only a Rancher cluster may list no nodes (config schema): nothing to read over SSH.
+    await ack(
+      renderNotice(
+        `${only.name} lists no SSH nodes in the inventory, so there are no certificate files to read. Rancher provisions it: \`/rke2 rotate ${only.name}\` goes through Rancher and verifies the renewed certificates through the cluster's API. List its nodes in the inventory to scan them here.`,
+        { emoji: ":information_source:" },
+      ),
+    );
+    return;
+  }
   const nodes = target.clusters.reduce((n, c) => n + c.nodes.length, 0);
   const what = node ? `${node} in ${cluster}` : target.clusters.map((c) => c.name).join(", ");
   let admitted: ScanAdmission;
