@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { SUBCOMMAND_USAGE } from "../../src/slack/commands/usage.js";
+import { startScriptNodeFlags } from "../support/main-process.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const read = (f: string) =>
@@ -85,7 +86,10 @@ describe("docker-compose.yml", () => {
     const df = readFileSync(`${root}Dockerfile`, "utf8");
     expect(df.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
     expect(df).toMatch(/^USER node$/m);
-    expect(df).toMatch(/^CMD \["node", "dist\/main.js"\]$/m);
+    const cmd = /^CMD \[(.*)\]$/m.exec(df.split("STOPSIGNAL")[1] ?? "")?.[1];
+    // The image runs exactly what `npm start` runs, with the same Node flags.
+    expect(cmd).toBe(["node", ...startScriptNodeFlags(), "dist/main.js"].map((x) => `"${x}"`).join(", "));
+    expect(startScriptNodeFlags()).toContain("--max-semi-space-size=2");
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -15,11 +15,20 @@ export interface MainProcess {
   terminate(): Promise<number | null>;
 }
 
-/** The built entry point (`node dist/main.js`, what `npm start` runs) as a child process, healthy. */
+/** Node's flags in `npm start` (`node <flags> dist/main.js`), which the Dockerfile's CMD repeats. */
+export function startScriptNodeFlags(): string[] {
+  const start = (JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { scripts: { start: string } })
+    .scripts.start;
+  const m = /^node ((?:--\S+ )*)dist\/main\.js$/.exec(start);
+  if (!m) throw new Error(`unexpected start script: ${start}`);
+  return m[1]!.split(" ").filter(Boolean);
+}
+
+/** The built entry point (`npm start`: `node <flags> dist/main.js`) as a child process, healthy. */
 export async function startMainProcess(
   env: Record<string, string>,
   port: number,
-  nodeArgs: string[] = [],
+  nodeArgs: string[] = startScriptNodeFlags(),
 ): Promise<MainProcess> {
   if (!existsSync(`${ROOT}dist/main.js`))
     throw new Error("dist/main.js is missing: run `npm run build` first");
