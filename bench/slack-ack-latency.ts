@@ -54,7 +54,7 @@ if (!ns.ok) {
       });
       const name = `${roles.map((x) => `ROLE=${x}`).join(" + ")}, nodes at nice ${nice}`;
       console.log(
-        `${name}: ${nodes}-node scan ${(r.scanMs / 1000).toFixed(1)} s, ${r.duringScan}/${r.requests} acks during it: ` +
+        `${name}: ${nodes}-node scans (${(r.scanMs / 1000).toFixed(1)} s each) kept running, ${r.duringScan}/${r.requests} acks inside one: ` +
           `p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, max ${r.maxMs.toFixed(1)} ms` +
           `${roles.length > 1 ? " (target p99 < 50 ms)" : ""}; RSS idle ${mb(r.idleRssMb)} (target < 150 MB), ` +
           `peak ${mb(r.peakRssMb)} (target < 250 MB)`,
