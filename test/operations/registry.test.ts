@@ -1,3 +1,4 @@
+import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { ClusterSpec } from "../../src/config/inventory.js";
@@ -11,6 +12,7 @@ import { planRenewPhases } from "../../src/operations/renew/renew-plan.js";
 import { planSucPhases } from "../../src/operations/suc-upgrade/suc-phases.js";
 import { planRotationPhases } from "../../src/operations/rotation/rotation-plan.js";
 import { planUpgradePhases } from "../../src/operations/upgrade/upgrade-phases.js";
+import { silentLogger } from "../../src/shared/logger.js";
 import { parseCommand } from "../../src/slack/commands/parse-command.js";
 import { allSubcommands } from "../../src/slack/commands/usage.js";
 
@@ -179,10 +181,26 @@ describe("the operation registry", () => {
   });
 
   it("refuses a duplicate at startup, before anything is built", () => {
+    // A real, never-connected client; the proxy records every use the composition makes of it.
+    const client = new Redis({ lazyConnect: true, port: 1 });
+    const touched: PropertyKey[] = [];
+    const redis = new Proxy(client, {
+      get(target, key, receiver) {
+        touched.push(key);
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
     const deps = {
+      inventory: { audit: { retentionDays: 1 }, clusters: [] },
+      redis,
+      logger: silentLogger,
       definitions: [builtInDefinitions[0]!, builtInDefinitions[0]!],
     } as unknown as OperationsDeps;
     expect(() => createOperations(deps)).toThrow(/operation registry: duplicate kind "rotate"/);
+    // No ledger script, no duplicated connection, no BullMQ queue was made from it.
+    expect(touched).toEqual([]);
+    expect(client.status).toBe("wait");
+    client.disconnect();
   });
 
   it("finds a plan naming a step the definition lacks", () => {
