@@ -43,7 +43,7 @@ export interface OperationsDeps {
 /** Composition: the Redis ledger, the BullMQ transport and the Slack notifier, handed to the core as ports. */
 export function createOperations(deps: OperationsDeps): Operations {
   // Before any connection or queue exists: a broken registry (duplicate kind, prefix, step) never starts.
-  checkRegistry(deps.definitions ?? builtInDefinitions);
+  const definitions = checkRegistry(deps.definitions ?? builtInDefinitions);
   const prefix = deps.prefix ?? "rke2-chatops";
   const q = deps.queueOptions ?? {};
   const log = deps.logger.child({ component: "operations" });
@@ -63,9 +63,9 @@ export function createOperations(deps: OperationsDeps): Operations {
     runner: createOperationQueue(deps.redis, prefix, deps.clock, log, q),
     readAudit: (target) => readAudit(deps.redis, prefix, deps.inventory, target),
     createNotifier: (titleOf) => createChatNotifier(deps.chat, titleOf, log),
+    definitions,
     settings: { ...q, settleMs: q.lockDuration ?? 30_000 },
     ...(deps.hooks ? { hooks: deps.hooks } : {}),
     ...(deps.groups ? { groups: deps.groups } : {}),
-    ...(deps.definitions ? { definitions: deps.definitions } : {}),
   });
 }

@@ -7,12 +7,11 @@ import type { SshExecutor } from "../ssh/ssh-executor.js";
 import { summarizeAudit, toJsonLines } from "./audit/audit-record.js";
 import { disruptionGate } from "./common/disruption-gate.js";
 import { isEmergency } from "./common/emergency.js";
-import type { OperationDefinition } from "./engine/definition.js";
 import { runSegment, type EngineDeps } from "./engine/engine.js";
 import type { EngineHooks, OperationLedger, OperationNotifier } from "./engine/ports.js";
 import type { OpRecord } from "./engine/records.js";
 import type { OperationKind, OperationsApi } from "./operations-api.js";
-import { builtInDefinitions, checkRegistry } from "./registry.js";
+import type { CheckedRegistry } from "./registry.js";
 import { expireOperation } from "./service/decide-operation.js";
 import { createOperationsService } from "./service/operations-service.js";
 import { randomOpId, randomToken, type ServiceDeps } from "./service/service-deps.js";
@@ -21,6 +20,7 @@ import type { AuditReader, OperationRunner } from "./runner-ports.js";
 import { sweepOperations } from "./service/sweep-operations.js";
 
 export type { OperationDefinition } from "./engine/definition.js";
+export type { CheckedRegistry } from "./registry.js";
 export type { EngineHooks, NodeStartDecision } from "./engine/ports.js";
 export type { OperationsApi, Outcome } from "./operations-api.js";
 export type { AuditReader, OperationHandlers, OperationRunner } from "./runner-ports.js";
@@ -56,8 +56,8 @@ export interface OperationsCoreDeps {
   hooks?: EngineHooks;
   /** Slack user groups named in approvers/requesters/readers; default: none resolvable (groups grant nothing). */
   groups?: GroupDirectory;
-  /** Operation definitions; default: the registry's (src/operations/registry.ts). Checked at startup. */
-  definitions?: readonly OperationDefinition[];
+  /** The operation definitions, checked by the composition before it opens any connection. */
+  definitions: CheckedRegistry;
 }
 
 export type Operations = OperationsApi & { startWorkers(): Promise<void>; close(): Promise<void> };
@@ -65,8 +65,7 @@ export type Operations = OperationsApi & { startWorkers(): Promise<void>; close(
 /** Web replicas use the API only; worker replicas also call startWorkers(). */
 export function createOperationsCore(deps: OperationsCoreDeps): Operations {
   const q = deps.settings ?? {};
-  // Throws on a duplicate kind, id prefix, subcommand or step: a broken registry never starts.
-  const definitions = checkRegistry(deps.definitions ?? builtInDefinitions);
+  const definitions = deps.definitions;
   const log = deps.logger;
   const { ledger, runner: queue } = deps;
   const notifier = deps.createNotifier((op) => definitions.get(op.kind)?.title ?? op.kind);

@@ -28,10 +28,12 @@ export class RegistryError extends Error {
   override name = "RegistryError";
 }
 
+declare const checked: unique symbol;
+/** The map checkRegistry returns: only it can make one, so the core cannot be handed an unchecked registry. */
+export type CheckedRegistry = ReadonlyMap<OperationKind, OperationDefinition> & { readonly [checked]: true };
+
 /** Check the definitions once at startup; the map the engine and the service look kinds up in. */
-export function checkRegistry(
-  definitions: readonly OperationDefinition[],
-): ReadonlyMap<OperationKind, OperationDefinition> {
+export function checkRegistry(definitions: readonly OperationDefinition[]): CheckedRegistry {
   const byKind = new Map<OperationKind, OperationDefinition>();
   const unique = (seen: Set<string>, value: string, what: string) => {
     if (seen.has(value)) throw new RegistryError(`operation registry: duplicate ${what}`);
@@ -61,7 +63,7 @@ export function checkRegistry(
       throw new RegistryError(
         `operation registry: ${d.kind} is a variant of "${d.variantOf.kind}", which is no registered command`,
       );
-  return byKind;
+  return byKind as ReadonlyMap<OperationKind, OperationDefinition> as CheckedRegistry;
 }
 
 function checkSteps(d: OperationDefinition): void {

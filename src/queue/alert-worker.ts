@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { Worker, type Job } from "bullmq";
 import type { Inventory } from "../config/inventory.js";
 import type { BotMetrics } from "../observability/metrics.js";
 import type { ChatPort } from "../shared/chat-port.js";
@@ -98,7 +98,7 @@ async function processAlert(deps: AlertWorkerDeps, job: Job<AlertJobData>): Prom
           deps.messages.inviteNeeded(cluster.channel, `an alert about ${d.node}`),
         )
         .catch(() => undefined);
-    if (failure?.permanent) throw new UnrecoverableError((err as Error).message);
+    // Retry or give up: job-decision.ts is the one rule, for Slack's errors as for any other.
     throw toJobError(err);
   }
 }

@@ -8,14 +8,12 @@ import { isAppError } from "../shared/app-error.js";
 export type JobDecision = "retry" | "fail";
 
 /**
- * The one rule, read from AppError.retryable. A missing invite is retried although Slack calls it
- * final: someone may invite the bot before the next attempt. Anything that is not ours (Redis
- * down, a bug) is retried, as BullMQ would by default.
+ * The one rule, read from AppError.retryable and AppError.retryDespiteFinal (an error final now
+ * that a person may fix before the next attempt, such as a missing invite). Anything that is not
+ * ours (Redis down, a bug) is retried, as BullMQ would by default.
  */
 export function decideJob(err: unknown): JobDecision {
-  // ChatError (slack/) says so by its needsInvite flag; queue/ knows only the AppError shape.
-  if (isAppError(err) && (err as { needsInvite?: unknown }).needsInvite === true) return "retry";
-  if (isAppError(err)) return err.retryable ? "retry" : "fail";
+  if (isAppError(err)) return err.retryable || err.retryDespiteFinal ? "retry" : "fail";
   return "retry";
 }
 

@@ -25,12 +25,10 @@ export interface UnreachableAlertInput {
   scannedAt: string;
 }
 
-/** How a failed chat call should be handled by the job that made it. */
+/** What a failed chat call tells the job that made it (retry or not is job-decision.ts's rule). */
 export interface ChatFailure {
   /** The bot is not in the channel (or cannot see it): tell whoever asked. */
   needsInvite: boolean;
-  /** Retrying cannot help (bad auth, bad request); rate limits and invites are never permanent. */
-  permanent: boolean;
 }
 
 /**

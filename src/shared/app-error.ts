@@ -7,10 +7,16 @@
 export abstract class AppError<C extends string = string> extends Error {
   abstract readonly code: C;
   readonly retryable: boolean;
+  /**
+   * Not retryable now, yet a queued job should try again later: a person may fix the cause
+   * between attempts (invite the bot to a channel). Read by queue/job-decision.ts only.
+   */
+  readonly retryDespiteFinal: boolean;
 
-  constructor(message: string, opts: { retryable: boolean; cause?: unknown }) {
+  constructor(message: string, opts: { retryable: boolean; retryDespiteFinal?: boolean; cause?: unknown }) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.retryable = opts.retryable;
+    this.retryDespiteFinal = opts.retryDespiteFinal ?? false;
     this.name = new.target.name;
   }
 }

@@ -15,11 +15,15 @@ export class ChatError extends AppError {
   ) {
     super(`Slack ${method} failed: ${code}${channel ? ` (channel ${channel})` : ""}. ${advice}`, {
       retryable,
+      // Someone may invite the bot before the job's next attempt.
+      retryDespiteFinal: needsInvite(code),
     });
   }
 
   /** The bot is not a member of the channel, or cannot see it. */
   get needsInvite(): boolean {
-    return this.code === "not_in_channel" || this.code === "channel_not_found";
+    return needsInvite(this.code);
   }
 }
+
+const needsInvite = (code: string): boolean => code === "not_in_channel" || code === "channel_not_found";

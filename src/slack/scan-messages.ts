@@ -6,7 +6,7 @@ import { renderDailyReport } from "./blocks/render-daily-report.js";
 import { renderInviteNeeded } from "./blocks/render-notice.js";
 import { ChatError } from "./chat-error.js";
 
-/** The scan, report and alert messages in Block Kit; ChatError says how a failed post is retried. */
+/** The scan, report and alert messages in Block Kit; ChatError says whether a failed post needs an invite. */
 export const slackScanMessages: ScanMessages = {
   certsAnswer(results, node, renewalWindowDays) {
     const inputs = results.map(({ scan, report }) => ({ report, scan, node, renewalWindowDays }));
@@ -20,7 +20,6 @@ export const slackScanMessages: ScanMessages = {
   inviteNeeded: (channel, what) => renderInviteNeeded(channel, what),
   chatFailure(err) {
     if (!(err instanceof ChatError)) return undefined;
-    const needsInvite = err.needsInvite;
-    return { needsInvite, permanent: !err.retryable && !needsInvite && err.code !== "rate_limited" };
+    return { needsInvite: err.needsInvite };
   },
 };

@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import type { OpRecord } from "../../src/operations/engine/records.js";
 import type { CommandLogEntry } from "../rig/sim-cluster.js";
@@ -15,7 +12,7 @@ import {
   testInventoryYaml,
   type Harness,
 } from "./support/harness.js";
-import { SupervisedWorker } from "./support/worker-process.js";
+import { startCrashRun } from "./support/crash-harness.js";
 import { startChannelServer, type ChannelServer } from "./upgrade/support/channel-server.js";
 import { createUpgradeHarness, FROM, resetCluster } from "./upgrade/support/upgrade-harness.js";
 import { INSTALL, kubectlOn } from "./upgrade/support/upgrade-log.js";
@@ -162,19 +159,14 @@ describe.skipIf(!avail.ok)(
         "a second worker takes the job over while the first is frozen mid-rotate: exactly one run",
         { timeout: 240_000 },
         async () => {
-          const dir = mkdtempSync(join(tmpdir(), "amo-"));
-          const inventoryPath = join(dir, "rke2-chatops.yaml");
-          writeFileSync(inventoryPath, testInventoryYaml(sim));
-          const prefix = `amo-${Math.random().toString(36).slice(2, 8)}`;
-          const chatFile = join(dir, "chat.jsonl");
-          h = await createHarness(sim, inject("redisUrl"), { workers: false, prefix, chatFile });
-          const first = new SupervisedWorker({
-            REDIS_URL: inject("redisUrl"),
-            OPS_PREFIX: prefix,
-            INVENTORY_PATH: inventoryPath,
-            CHAT_FILE: chatFile,
+          const run = await startCrashRun({
+            name: "amo",
+            inventoryYaml: testInventoryYaml(sim),
+            harness: (url, opts) => createHarness(sim, url, opts),
           });
-          await first.start();
+          h = run.h;
+          const first = run.worker;
+          const { prefix, chatFile } = run;
           sim.setKnob("cp-1", "slow:certificate rotate", SLOW);
           const t0 = Date.now();
           let second: Harness | undefined;
@@ -204,7 +196,8 @@ describe.skipIf(!avail.ok)(
             expect(mostAtOnce(rotates)).toBe(1);
           } finally {
             first.signal("SIGCONT");
-            await first.stop();
+            await run.close();
+            h = undefined; // closed with the run
             await second?.close();
           }
         },

@@ -1,6 +1,6 @@
+import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { ClusterSpec } from "../../src/config/inventory.js";
 import { createOperations, type OperationsDeps } from "../../src/main/create-operations.js";
 import type { OperationDefinition, StepDef } from "../../src/operations/engine/definition.js";
 import { planProblems } from "../../src/operations/engine/plan-check.js";
@@ -11,43 +11,22 @@ import { planRenewPhases } from "../../src/operations/renew/renew-plan.js";
 import { planSucPhases } from "../../src/operations/suc-upgrade/suc-phases.js";
 import { planRotationPhases } from "../../src/operations/rotation/rotation-plan.js";
 import { planUpgradePhases } from "../../src/operations/upgrade/upgrade-phases.js";
+import { silentLogger } from "../../src/shared/logger.js";
 import { parseCommand } from "../../src/slack/commands/parse-command.js";
 import { allSubcommands } from "../../src/slack/commands/usage.js";
+import { pureCluster, serversOf, upgradeParamsFor } from "./support/fixtures.js";
 
-const node = (name: string, role: "server" | "agent") => ({
-  name,
-  role,
-  cluster: "c",
-  ssh: {} as ClusterSpec["nodes"][number]["ssh"],
-});
-const cluster: ClusterSpec = {
-  name: "c",
-  channel: "C1",
-  nodes: [
-    node("s1", "server"),
-    node("s2", "server"),
-    node("s3", "server"),
-    node("a1", "agent"),
-    node("a2", "agent"),
-  ],
-  maintenanceWindows: [],
-  appChecks: [],
-};
+const cluster = pureCluster([
+  ["s1", "server"],
+  ["s2", "server"],
+  ["s3", "server"],
+  ["a1", "agent"],
+  ["a2", "agent"],
+]);
 /** No agents: the final checks close the server phase instead. */
-const serversOnly: ClusterSpec = { ...cluster, nodes: cluster.nodes.filter((n) => n.role === "server") };
-const upgradeParams = {
-  requested: "v1.34",
-  target: "v1.34.8+rke2r1",
-  via: "channel v1.34",
-  channelUrl: "http://x",
-  nodes: cluster.nodes.map((n) => ({
-    node: n.name,
-    role: n.role,
-    installed: "v1.33.5+rke2r1",
-    kubelet: "v1.33.5+rke2r1",
-    skipped: false,
-  })),
-};
+const serversOnly = serversOf(cluster);
+const upgradeParams = upgradeParamsFor(cluster);
+const serverParams = upgradeParamsFor(serversOnly);
 
 /** Each registered kind's plans, built the way its preflight builds them (every option that changes the steps). */
 const plansOf: Record<string, () => PlannedPhase[][]> = {
@@ -55,11 +34,7 @@ const plansOf: Record<string, () => PlannedPhase[][]> = {
   upgrade: () => [
     planUpgradePhases(cluster, upgradeParams, 1),
     planUpgradePhases(cluster, upgradeParams, 2),
-    planUpgradePhases(
-      serversOnly,
-      { ...upgradeParams, nodes: upgradeParams.nodes.filter((n) => n.role === "server") },
-      1,
-    ),
+    planUpgradePhases(serversOnly, serverParams, 1),
   ],
   "rancher-rotate": () => [
     planRancherPhases(cluster),
@@ -69,13 +44,7 @@ const plansOf: Record<string, () => PlannedPhase[][]> = {
   "suc-upgrade": () =>
     [true, false].flatMap((sucInstall) => [
       planSucPhases(cluster, { ...upgradeParams, method: "suc", sucInstall, cordonedBefore: [] }),
-      planSucPhases(serversOnly, {
-        ...upgradeParams,
-        nodes: upgradeParams.nodes.filter((n) => n.role === "server"),
-        method: "suc",
-        sucInstall,
-        cordonedBefore: [],
-      }),
+      planSucPhases(serversOnly, { ...serverParams, method: "suc", sucInstall, cordonedBefore: [] }),
     ]),
   renew: () => [
     planRenewPhases(cluster, true),
@@ -183,10 +152,26 @@ describe("the operation registry", () => {
   });
 
   it("refuses a duplicate at startup, before anything is built", () => {
+    // A real, never-connected client; the proxy records every use the composition makes of it.
+    const client = new Redis({ lazyConnect: true, port: 1 });
+    const touched: PropertyKey[] = [];
+    const redis = new Proxy(client, {
+      get(target, key, receiver) {
+        touched.push(key);
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
     const deps = {
+      inventory: { audit: { retentionDays: 1 }, clusters: [] },
+      redis,
+      logger: silentLogger,
       definitions: [builtInDefinitions[0]!, builtInDefinitions[0]!],
     } as unknown as OperationsDeps;
     expect(() => createOperations(deps)).toThrow(/operation registry: duplicate kind "rotate"/);
+    // No ledger script, no duplicated connection, no BullMQ queue was made from it.
+    expect(touched).toEqual([]);
+    expect(client.status).toBe("wait");
+    client.disconnect();
   });
 
   it("finds a plan naming a step the definition lacks", () => {

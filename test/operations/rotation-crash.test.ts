@@ -1,18 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync, existsSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { namespacesAvailable, standardNodes, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
 import { find, ROTATE, SNAPSHOT, START, STOP, AGENT_RESTART, MUTATING, cmd } from "./support/command-log.js";
-import {
-  APPROVERS,
-  atGate,
-  createHarness,
-  finished,
-  REQUESTER,
-  testInventoryYaml,
-} from "./support/harness.js";
-import { SupervisedWorker } from "./support/worker-process.js";
+import { crashAndResume, killWorkerWhen, type CrashOutcome } from "./support/crash-harness.js";
+import { createHarness, testInventoryYaml } from "./support/harness.js";
+import type { SupervisedWorker } from "./support/worker-process.js";
 
 const avail = namespacesAvailable();
 const servers = ["cp-1", "cp-2", "cp-3"];
@@ -26,67 +19,29 @@ const agents = ["agent-1", "agent-2"];
  */
 describe.skipIf(!avail.ok)("crash and resume (worker SIGKILLed, restarted)", () => {
   let sim: SimCluster;
-  let dir: string;
-  let inventoryPath: string;
 
   beforeAll(async () => {
     sim = await startSimCluster({ name: "rotcrash", nodes: standardNodes(3, 2) });
-    dir = mkdtempSync(join(tmpdir(), "rot-crash-"));
-    inventoryPath = join(dir, "rke2-chatops.yaml");
-    writeFileSync(inventoryPath, testInventoryYaml(sim));
   });
   afterAll(async () => {
     await sim?.stop();
   });
 
-  async function rotateWithCrash(o: {
+  const rotateWithCrash = (o: {
     crashAt?: string[];
-    during?: (id: string, worker: SupervisedWorker, t0: number) => Promise<void>;
-  }) {
-    const prefix = `crash-${Math.random().toString(36).slice(2, 8)}`;
-    const chatFile = join(dir, `${prefix}.chat.jsonl`);
-    const markFile = join(dir, `${prefix}.crashed`);
-    const h = await createHarness(sim, inject("redisUrl"), { workers: false, prefix, chatFile });
-    const worker = new SupervisedWorker({
-      REDIS_URL: inject("redisUrl"),
-      OPS_PREFIX: prefix,
-      INVENTORY_PATH: inventoryPath,
-      CHAT_FILE: chatFile,
-      CRASH_AT: (o.crashAt ?? []).join(","),
-      CRASH_MARK: markFile,
+    during?: (worker: SupervisedWorker, t0: number) => Promise<void>;
+  }) =>
+    crashAndResume({
+      name: "rot-crash",
+      sim,
+      kind: "rotate",
+      inventoryYaml: testInventoryYaml(sim),
+      harness: (url, opts) => createHarness(sim, url, opts),
+      ...o,
     });
-    await worker.start();
-    const t0 = Date.now();
-    try {
-      const req = await h.ops.request("rotate", sim.name, [], { userId: REQUESTER });
-      expect(req.ok, req.message).toBe(true);
-      const id = req.operationId!;
-      const during = o.during?.(id, worker, t0);
-      expect((await h.click(id, "approve", APPROVERS[0])).ok).toBe(true);
-      await h.waitFor(id, atGate(1));
-      expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
-      await h.waitFor(id, atGate(2));
-      expect((await h.click(id, "approve", APPROVERS[0])).ok).toBe(true);
-      const op = await h.waitFor(id, finished, 120_000);
-      await during;
-      const crashed = existsSync(markFile) ? readFileSync(markFile, "utf8").split("\n").filter(Boolean) : [];
-      return {
-        id,
-        op,
-        log: sim.commandLog().filter((e) => e.t >= t0),
-        crashed,
-        deaths: worker.deaths,
-        audit: await h.ledger.audit(id),
-        errors: worker.errors(),
-      };
-    } finally {
-      await worker.stop();
-      await h.close();
-    }
-  }
 
   /** Same end state as an uninterrupted rotation: each dangerous action took effect exactly once, in order. */
-  function expectCleanRun(r: Awaited<ReturnType<typeof rotateWithCrash>>) {
+  function expectCleanRun(r: CrashOutcome) {
     if (process.env.CRASH_DEBUG) {
       for (const e of r.log)
         if (/systemctl|rotate/.test(cmd(e))) console.log("CMD", e.t, e.tEnd, e.node, cmd(e), e.exitCode);
@@ -146,23 +101,8 @@ describe.skipIf(!avail.ok)("crash and resume (worker SIGKILLed, restarted)", () 
       sim.setKnob("cp-2", "slow-ms", "1500");
       try {
         const r = await rotateWithCrash({
-          during: async (_id, worker, t0) => {
-            for (let i = 0; i < 1200; i++) {
-              if (
-                find(
-                  sim.commandLog().filter((e) => e.t >= t0),
-                  "cp-2",
-                  ROTATE,
-                ).length > 0
-              ) {
-                await new Promise((res) => setTimeout(res, 300));
-                worker.kill();
-                return;
-              }
-              await new Promise((res) => setTimeout(res, 50));
-            }
-            throw new Error("rotate on cp-2 never started");
-          },
+          during: (worker, t0) =>
+            killWorkerWhen({ sim, worker, t0, node: "cp-2", re: ROTATE, afterMs: 300, timeoutMs: 60_000 }),
         });
         expect(r.deaths).toBe(1);
         expectCleanRun(r);

@@ -7,21 +7,14 @@ describe("slackScanMessages.chatFailure (how alert jobs treat a failed post)", (
   const err = (code: string, retryable: boolean) =>
     new ChatError(code, "chat.postMessage", "advice", retryable, "C1");
 
-  it("a missing invite is retried and tells the requester", () => {
-    expect(slackScanMessages.chatFailure(err("not_in_channel", false))).toEqual({
-      needsInvite: true,
-      permanent: false,
-    });
-    expect(slackScanMessages.chatFailure(err("channel_not_found", false))?.needsInvite).toBe(true);
+  it("a missing invite tells the requester", () => {
+    expect(slackScanMessages.chatFailure(err("not_in_channel", false))).toEqual({ needsInvite: true });
+    expect(slackScanMessages.chatFailure(err("channel_not_found", false))).toEqual({ needsInvite: true });
   });
 
-  it("bad auth is permanent; rate limits and retryable errors are not", () => {
-    expect(slackScanMessages.chatFailure(err("invalid_auth", false))).toEqual({
-      needsInvite: false,
-      permanent: true,
-    });
-    expect(slackScanMessages.chatFailure(err("rate_limited", false))?.permanent).toBe(false);
-    expect(slackScanMessages.chatFailure(err("http_503", true))?.permanent).toBe(false);
+  it("other Slack errors need no invite, whatever their retry", () => {
+    expect(slackScanMessages.chatFailure(err("invalid_auth", false))).toEqual({ needsInvite: false });
+    expect(slackScanMessages.chatFailure(err("http_503", true))).toEqual({ needsInvite: false });
   });
 
   it("errors that did not come from Slack are left to the job's retries", () => {

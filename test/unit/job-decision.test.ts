@@ -1,6 +1,6 @@
 import { UnrecoverableError } from "bullmq";
 import { describe, expect, it } from "vitest";
-import { isAppError } from "../../src/shared/app-error.js";
+import { AppError, isAppError } from "../../src/shared/app-error.js";
 import { decideJob, toJobError, willRetry, withJobDecisions } from "../../src/queue/job-decision.js";
 import { CATALOGUE } from "../support/error-catalogue.js";
 
@@ -43,12 +43,22 @@ const EXPECTED: Record<string, "retry" | "fail"> = {
   some_new_slack_error: "fail",
 };
 
+/** Written out: the codes that are final now but worth a later job attempt (a person may invite the bot). */
+const RETRY_DESPITE_FINAL = new Set(["not_in_channel", "channel_not_found"]);
+
+/** An error of ours outside the catalogue, to show the rule reads the AppError flags and nothing else. */
+class ProbeError extends AppError<"probe"> {
+  readonly code = "probe";
+  readonly needsInvite = true;
+}
+
 describe("the AppError catalogue", () => {
   it.each(CATALOGUE)("$err.name $code carries its code, retryable and name", ({ err, code, retryable }) => {
     expect(isAppError(err)).toBe(true);
     expect(err).toBeInstanceOf(Error);
     expect(err.code).toBe(code);
     expect(err.retryable).toBe(retryable);
+    expect(err.retryDespiteFinal).toBe(RETRY_DESPITE_FINAL.has(code));
     expect(err.name).toBe(err.constructor.name);
   });
 
@@ -68,6 +78,20 @@ describe("decideJob / toJobError", () => {
       expect((thrown as Error).cause).toBe(err);
     }
   });
+
+  it.each([
+    [{ retryable: true }, "retry"],
+    [{ retryable: false }, "fail"],
+    [{ retryable: false, retryDespiteFinal: true }, "retry"],
+    [{ retryable: true, retryDespiteFinal: true }, "retry"],
+  ] as const)(
+    "any AppError %o → %s, whatever else it carries (a needsInvite field is not read)",
+    (opts, want) => {
+      const err = new ProbeError("probe", opts);
+      expect(decideJob(err)).toBe(want);
+      expect(toJobError(err) === err).toBe(want === "retry");
+    },
+  );
 
   it.each([
     ["a thrown string", "boom"],

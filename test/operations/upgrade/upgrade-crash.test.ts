@@ -1,11 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { namespacesAvailable, startSimCluster, type SimCluster } from "../../rig/sim-cluster.js";
 import { cmd, find } from "../support/command-log.js";
-import { APPROVERS, atGate, finished, REQUESTER } from "../support/harness.js";
-import { SupervisedWorker } from "../support/worker-process.js";
+import { crashAndResume, killWorkerWhen, type CrashOutcome } from "../support/crash-harness.js";
+import type { SupervisedWorker } from "../support/worker-process.js";
 import { startChannelServer, type ChannelServer } from "./support/channel-server.js";
 import {
   AGENTS,
@@ -28,17 +25,12 @@ const avail = namespacesAvailable();
 describe.skipIf(!avail.ok)("upgrade crash and resume (worker SIGKILLed, restarted)", () => {
   let sim: SimCluster;
   let channels: ChannelServer;
-  let dir: string;
-  let inventoryPath: string;
 
   beforeAll(async () => {
     [sim, channels] = await Promise.all([
       startSimCluster({ name: "upgcrash", nodes: sixNodes() }),
       startChannelServer(),
     ]);
-    dir = mkdtempSync(join(tmpdir(), "upg-crash-"));
-    inventoryPath = join(dir, "rke2-chatops.yaml");
-    writeFileSync(inventoryPath, upgradeInventoryYaml(sim, { channelUrl: channels.url }));
   });
   afterEach(() => resetCluster(sim));
   afterAll(async () => {
@@ -46,57 +38,21 @@ describe.skipIf(!avail.ok)("upgrade crash and resume (worker SIGKILLed, restarte
     await channels?.close();
   });
 
-  async function upgradeWithCrash(o: {
+  const upgradeWithCrash = (o: {
     crashAt?: string[];
     during?: (worker: SupervisedWorker, t0: number) => Promise<void>;
-  }) {
-    const prefix = `ucrash-${Math.random().toString(36).slice(2, 8)}`;
-    const chatFile = join(dir, `${prefix}.chat.jsonl`);
-    const markFile = join(dir, `${prefix}.crashed`);
-    const h = await createUpgradeHarness(sim, inject("redisUrl"), {
-      channelUrl: channels.url,
-      workers: false,
-      prefix,
-      chatFile,
+  }) =>
+    crashAndResume({
+      name: "ucrash",
+      sim,
+      kind: "upgrade",
+      args: ["v1.34"],
+      inventoryYaml: upgradeInventoryYaml(sim, { channelUrl: channels.url }),
+      harness: (url, opts) => createUpgradeHarness(sim, url, { channelUrl: channels.url, ...opts }),
+      ...o,
     });
-    const worker = new SupervisedWorker({
-      REDIS_URL: inject("redisUrl"),
-      OPS_PREFIX: prefix,
-      INVENTORY_PATH: inventoryPath,
-      CHAT_FILE: chatFile,
-      CRASH_AT: (o.crashAt ?? []).join(","),
-      CRASH_MARK: markFile,
-    });
-    await worker.start();
-    const t0 = Date.now();
-    try {
-      const req = await h.ops.request("upgrade", sim.name, ["v1.34"], { userId: REQUESTER });
-      expect(req.ok, req.message).toBe(true);
-      const id = req.operationId!;
-      const during = o.during?.(worker, t0);
-      expect((await h.click(id, "approve", APPROVERS[0])).ok).toBe(true);
-      await h.waitFor(id, atGate(1));
-      expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
-      await h.waitFor(id, atGate(2), 120_000);
-      expect((await h.click(id, "approve", APPROVERS[0])).ok).toBe(true);
-      const op = await h.waitFor(id, finished, 120_000);
-      await during;
-      const crashed = existsSync(markFile) ? readFileSync(markFile, "utf8").split("\n").filter(Boolean) : [];
-      return {
-        op,
-        log: sim.commandLog().filter((e) => e.t >= t0),
-        crashed,
-        deaths: worker.deaths,
-        audit: await h.ledger.audit(id),
-        errors: worker.errors(),
-      };
-    } finally {
-      await worker.stop();
-      await h.close();
-    }
-  }
 
-  function expectCleanRun(r: Awaited<ReturnType<typeof upgradeWithCrash>>) {
+  function expectCleanRun(r: CrashOutcome) {
     expect(r.op.status, JSON.stringify(r.op.failure)).toBe("completed");
     expect(find(r.log, undefined, SNAPSHOT).filter((e) => e.exitCode === 0)).toHaveLength(1);
     for (const n of [...SERVERS, ...AGENTS]) {
@@ -145,23 +101,17 @@ describe.skipIf(!avail.ok)("upgrade crash and resume (worker SIGKILLed, restarte
     async () => {
       sim.setKnob("cp-2", "ready-delay-seconds", "4");
       const r = await upgradeWithCrash({
-        during: async (worker, t0) => {
-          for (let i = 0; i < 2400; i++) {
-            if (
-              find(
-                sim.commandLog().filter((e) => e.t >= t0),
-                "cp-2",
-                SERVER_RESTART,
-              ).some((e) => e.exitCode === 0)
-            ) {
-              await new Promise((res) => setTimeout(res, 500));
-              worker.kill();
-              return;
-            }
-            await new Promise((res) => setTimeout(res, 50));
-          }
-          throw new Error("cp-2 never restarted");
-        },
+        during: (worker, t0) =>
+          killWorkerWhen({
+            sim,
+            worker,
+            t0,
+            node: "cp-2",
+            re: SERVER_RESTART,
+            succeeded: true,
+            afterMs: 500,
+            timeoutMs: 120_000,
+          }),
       });
       expect(r.deaths).toBe(1);
       expectCleanRun(r);

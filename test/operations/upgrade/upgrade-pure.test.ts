@@ -6,7 +6,7 @@ import { notRunning } from "../../../src/operations/upgrade/post-verify-step.js"
 import { parseArgs } from "../../../src/operations/engine/parse-args.js";
 import { sucUnavailable, upgradeArgs } from "../../../src/operations/upgrade/upgrade-params.js";
 import { planUpgradePhases } from "../../../src/operations/upgrade/upgrade-phases.js";
-import type { ClusterSpec } from "../../../src/config/inventory.js";
+import { pureCluster, upgradeParamsFor } from "../support/fixtures.js";
 
 describe("installer command", () => {
   it("fills {type} and {version} quoted and runs the whole pipeline in one sh -c", () => {
@@ -142,32 +142,13 @@ describe("post-upgrade checks", () => {
 });
 
 describe("phase plan", () => {
-  const node = (name: string, role: "server" | "agent") => ({
-    name,
-    role,
-    cluster: "c",
-    ssh: {} as ClusterSpec["nodes"][number]["ssh"],
-  });
-  const cluster: ClusterSpec = {
-    name: "c",
-    channel: "C1",
-    nodes: [node("s1", "server"), node("s2", "server"), node("a1", "agent"), node("a2", "agent")],
-    maintenanceWindows: [],
-    appChecks: [],
-  };
-  const params = (skipped: string[]) => ({
-    requested: "v1.34",
-    target: "v1.34.8+rke2r1",
-    via: "channel v1.34",
-    channelUrl: "http://x",
-    nodes: cluster.nodes.map((n) => ({
-      node: n.name,
-      role: n.role,
-      installed: "v1.33.5+rke2r1",
-      kubelet: "v1.33.5+rke2r1",
-      skipped: skipped.includes(n.name),
-    })),
-  });
+  const cluster = pureCluster([
+    ["s1", "server"],
+    ["s2", "server"],
+    ["a1", "agent"],
+    ["a2", "agent"],
+  ]);
+  const params = (skipped: string[]) => upgradeParamsFor(cluster, skipped);
   it("snapshot on the first server, servers one at a time, agents at the configured concurrency, verification last", () => {
     const phases = planUpgradePhases(cluster, params(["s1"]), 2);
     expect(
