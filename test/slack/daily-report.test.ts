@@ -41,7 +41,11 @@ describe.skipIf(!ns.ok)(
       });
       // A schedule that never fires during the test: firings are driven by hand below.
       inventory = loadInventory(
-        writeTwoClusterInventory(sim, { schedule: "0 3 1 1 *", timezone: "Europe/Berlin" }),
+        writeTwoClusterInventory(
+          sim,
+          { schedule: "0 3 1 1 *", timezone: "Europe/Berlin" },
+          { rancherOnly: true },
+        ),
       );
       redis = new Redis(redisUrl);
       reportQueue = new Queue("report", { connection: redis, prefix });
@@ -88,6 +92,8 @@ describe.skipIf(!ns.ok)(
         "both reports",
       );
       await idle();
+      // `fleet` lists no nodes (Rancher owns it): no report, and no "all 0 certificates fine" either.
+      expect(fake.model.topLevel("C0FLEETOPS")).toEqual([]);
       const [top] = reports("C0PRODOPS");
       expect(top!.text).toMatch(/^:red_circle: Certificate expiry report — sim — 2026-11-23: \d+ expired/);
       expect(JSON.stringify(top!.blocks?.[0])).toContain("Certificate expiry report — sim — 2026-11-23");
