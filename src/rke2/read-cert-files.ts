@@ -79,7 +79,7 @@ export interface RemoteFile {
   content: string;
 }
 
-/** Split `tail -n +1 f1 f2 …` output back into files. */
+/** Split `tail -n +1 f1 f2 …`-framed output (the scan's awk frames files the same way) back into files. */
 export function parseTailOutput(stdout: string): RemoteFile[] {
   const files: RemoteFile[] = [];
   const header = /^==> (.+) <==$/gm;
