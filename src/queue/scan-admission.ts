@@ -12,38 +12,21 @@ import { safeJobId, stateKey, type QueueContext } from "./connection.js";
 const RUNNING_TTL_SECONDS = 30 * 60;
 const WINDOW_MS = 60_000;
 
-/** INCR the user's counter; the first request of a window starts its expiry. → [count, ms left]. */
-const RATE_LUA = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {n, ttl}
-`;
-
-/** Join the scope's running scan (→ {"joined", id}) or become it (→ {"new", id}). */
-const JOIN_LUA = `
-local id = redis.call('GET', KEYS[1])
-if id then
-  local w = ARGV[3] .. id
-  redis.call('RPUSH', w, ARGV[2])
-  redis.call('EXPIRE', w, ARGV[4])
-  return {'joined', id}
-end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
-return {'new', ARGV[1]}
-`;
-
 /**
- * RATE_LUA then JOIN_LUA in one round trip, for a user's `/rke2 certs` (the slash command waits on
- * it before its ack) → {"limited", ms left} | {"joined", id} | {"new", id}.
+ * One round trip for a `/rke2 certs` (the slash command waits on it before its ack). With a user
+ * (ARGV[2] = per-minute budget, else ""): INCR their counter, the first request of a window starts
+ * its expiry; over the budget → {"limited", ms left}. With a response_url (ARGV[4], else ""): join
+ * the scope's running scan → {"joined", id}, or become it → {"new", id}. Neither left → {"admitted"}.
  */
 const ADMIT_LUA = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-if n > tonumber(ARGV[2]) then return {'limited', ttl} end
+if ARGV[2] ~= '' then
+  local n = redis.call('INCR', KEYS[1])
+  if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+  if n > tonumber(ARGV[2]) then return {'limited', ttl} end
+end
+if ARGV[4] == '' then return {'admitted', ''} end
 local id = redis.call('GET', KEYS[2])
 if id then
   local w = ARGV[5] .. id
@@ -75,60 +58,38 @@ export const scopeName = (s: ScanScope): string =>
 const runningKey = (ctx: QueueContext, s: ScanScope) => stateKey(ctx, "scan", "running", scopeName(s));
 const waitersPrefix = (ctx: QueueContext) => `${stateKey(ctx, "scan", "waiters")}:`;
 
-/** Counts one request of `userId`; when over `perMinute`, the seconds until the window ends. */
-export async function takeScanBudget(
-  ctx: QueueContext,
-  userId: string,
-  perMinute: number,
-): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
-  const key = stateKey(ctx, "scan", "rate", userId);
-  const [n, ttl] = (await ctx.connection.eval(RATE_LUA, 1, key, String(WINDOW_MS))) as [number, number];
-  if (n <= perMinute) return { ok: true };
-  return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(ttl / 1000)) };
-}
+export type Admission =
+  | { kind: "limited"; retryAfterSeconds: number }
+  | { kind: "admitted" }
+  | { kind: "joined"; jobId: string }
+  | { kind: "new"; jobId: string };
 
-/** Joins the running scan of this scope, or registers a new one whose job id is returned. */
-export async function joinOrStartScan(
-  ctx: QueueContext,
-  scope: ScanScope,
-  responseUrl: string,
-): Promise<{ joined: boolean; jobId: string }> {
-  const fresh = safeJobId("certs", randomUUID());
-  const [kind, id] = (await ctx.connection.eval(
-    JOIN_LUA,
-    1,
-    runningKey(ctx, scope),
-    fresh,
-    responseUrl,
-    waitersPrefix(ctx),
-    String(RUNNING_TTL_SECONDS),
-  )) as [string, string];
-  return { joined: kind === "joined", jobId: id };
-}
-
-/** takeScanBudget and joinOrStartScan as one script: counts the request, then joins or registers. */
+/**
+ * Counts the request against `budget`'s user (when there is one), then, for a request that waits
+ * for an answer (`responseUrl`), joins the running scan of its scope or registers a new one whose
+ * job id is returned.
+ */
 export async function admitScan(
   ctx: QueueContext,
-  userId: string,
-  perMinute: number,
   scope: ScanScope,
-  responseUrl: string,
-): Promise<{ kind: "limited"; retryAfterSeconds: number } | { kind: "joined" | "new"; jobId: string }> {
+  o: { budget?: { userId: string; perMinute: number }; responseUrl?: string },
+): Promise<Admission> {
   const fresh = safeJobId("certs", randomUUID());
   const [kind, v] = (await ctx.connection.eval(
     ADMIT_LUA,
     2,
-    stateKey(ctx, "scan", "rate", userId),
+    stateKey(ctx, "scan", "rate", o.budget?.userId ?? "-"),
     runningKey(ctx, scope),
     String(WINDOW_MS),
-    String(perMinute),
+    o.budget ? String(o.budget.perMinute) : "",
     fresh,
-    responseUrl,
+    o.responseUrl ?? "",
     waitersPrefix(ctx),
     String(RUNNING_TTL_SECONDS),
   )) as [string, string | number];
   if (kind === "limited") return { kind, retryAfterSeconds: Math.max(1, Math.ceil(Number(v) / 1000)) };
-  return { kind: kind === "joined" ? "joined" : "new", jobId: String(v) };
+  if (kind === "admitted") return { kind };
+  return kind === "joined" ? { kind, jobId: String(v) } : { kind: "new", jobId: String(v) };
 }
 
 /** Ends the scan `jobId` of this scope; returns the response_urls that joined it. */

@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { QueueContext } from "./connection.js";
-import { admitScan, finishScan, joinOrStartScan, takeScanBudget } from "./scan-admission.js";
+import { admitScan, finishScan } from "./scan-admission.js";
 import type { ScanAdmission, ScanJobData, ScanRequests } from "../scan/scan-requests.js";
 import type { ScanScope } from "./scan-admission.js";
 
@@ -32,23 +32,17 @@ export function scanRequestsOn(
         ...(data.cluster ? { cluster: data.cluster } : {}),
         ...(data.node ? { node: data.node } : {}),
       };
-      // A person's request: budget and join in one round trip (the ack waits on it).
-      if (data.userId && data.responseUrl) {
-        const a = await admitScan(ctx, data.userId, limits.scansPerUserPerMinute, scope, data.responseUrl);
-        if (a.kind !== "new") return a.kind === "limited" ? a : { kind: "joined", jobId: a.jobId };
-        return addScan(data, scope, a.jobId);
-      }
-      if (data.userId) {
-        const budget = await takeScanBudget(ctx, data.userId, limits.scansPerUserPerMinute);
-        if (!budget.ok) return { kind: "limited", retryAfterSeconds: budget.retryAfterSeconds };
-      }
-      if (!data.responseUrl) {
+      // Budget and join in one round trip: the slash command's ack waits on it.
+      const a = await admitScan(ctx, scope, {
+        ...(data.userId ? { budget: { userId: data.userId, perMinute: limits.scansPerUserPerMinute } } : {}),
+        ...(data.responseUrl ? { responseUrl: data.responseUrl } : {}),
+      });
+      if (a.kind === "limited" || a.kind === "joined") return a;
+      if (a.kind === "admitted") {
         await queue.add("certs", data, SCAN_JOB_OPTS);
         return { kind: "queued", jobId: "" };
       }
-      const run = await joinOrStartScan(ctx, scope, data.responseUrl);
-      if (run.joined) return { kind: "joined", jobId: run.jobId };
-      return addScan(data, scope, run.jobId);
+      return addScan(data, scope, a.jobId);
     },
   };
 

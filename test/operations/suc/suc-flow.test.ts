@@ -71,6 +71,16 @@ describe.skipIf(!avail.ok)(
       return { id, op, plan: textOf(h!.chat.latest(op.message!.ts)!), mutated, t0 };
     }
 
+    /** The three approvals, each at its gate, then the halt the test provoked in the agent plan. */
+    async function approveUntilHalted(id: string) {
+      expect((await h!.click(id, "approve")).ok).toBe(true);
+      await h!.waitFor(id, atGate(1));
+      expect((await h!.click(id, "approve", APPROVERS[1])).ok).toBe(true);
+      await h!.waitFor(id, atGate(2));
+      expect((await h!.click(id, "approve")).ok).toBe(true);
+      return h!.waitFor(id, (o) => o.status === "halted", 120_000);
+    }
+
     it(
       "three approvals: snapshot + controller install, server plan, agent plan; servers before agents; plans and controller gone at the end",
       { timeout: 240_000 },
@@ -214,12 +224,7 @@ describe.skipIf(!avail.ok)(
         h = await createSucHarness(sim, inject("redisUrl"), { channelUrl: channels.url, manifests });
         sim.setKnob("agent-1", "suc-job-fail", "deadline");
         const { id } = await request(["v1.34"]);
-        expect((await h.click(id, "approve")).ok).toBe(true);
-        await h.waitFor(id, atGate(1));
-        expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
-        await h.waitFor(id, atGate(2));
-        expect((await h.click(id, "approve")).ok).toBe(true);
-        const halted = await h.waitFor(id, (o) => o.status === "halted", 120_000);
+        const halted = await approveUntilHalted(id);
         expect(halted.failure).toMatchObject({ phase: 2, node: "agent-1", step: "wait-node" });
         const msg = halted.failure!.message;
         expect(msg).toContain("DeadlineExceeded: Job was active longer than specified deadline");
@@ -277,12 +282,7 @@ describe.skipIf(!avail.ok)(
           st.nodes["agent-3"]!.cordoned = true;
         });
         const { id } = await request(["v1.34"]);
-        expect((await h.click(id, "approve")).ok).toBe(true);
-        await h.waitFor(id, atGate(1));
-        expect((await h.click(id, "approve", APPROVERS[1])).ok).toBe(true);
-        await h.waitFor(id, atGate(2));
-        expect((await h.click(id, "approve")).ok).toBe(true);
-        const halted = await h.waitFor(id, (o) => o.status === "halted", 120_000);
+        const halted = await approveUntilHalted(id);
         expect(halted.failure).toMatchObject({ phase: 2, step: "wait-node" });
         expect(halted.failure!.message).toContain("PodDisruptionBudget blocks the drain of agent-2");
         expect(halted.failure!.message).toContain("kubectl get pdb -A");
