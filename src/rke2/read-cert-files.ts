@@ -2,50 +2,73 @@ import { shellQuote, type RemoteCommand } from "../ssh/shell-quote.js";
 import { AGENT_DIR, ADMIN_KUBECONFIG, DATA_DIR, SERVER_TLS_DIR } from "./paths.js";
 
 /**
- * Runs on the node over each kubeconfig, so that private keys never leave it: only the `clusters:`
- * and `users:` lists survive, each entry reduced to its `name:` and `cluster:`/`user:` with the one
+ * The kubeconfig filter as an awk function over `$0` (state in `sec`, `it`, `inu`; reset them per
+ * file), so that the standalone filter and the scan's one awk share it. Only the `clusters:` and
+ * `users:` lists survive, each entry reduced to its `name:` and `cluster:`/`user:` with the one
  * certificate line the scan reads (`certificate-authority-data:` / `client-certificate-data:`).
- * `client-key-data`, tokens, passwords and the rest are dropped there.
+ * `client-key-data`, tokens, passwords and the rest are dropped on the node.
  * Handles the standard layout RKE2 writes (list items at any indent, keys two deeper). POSIX awk.
  */
-export const KUBECONFIG_CERT_FILTER = [
+const KCF_FUNCTIONS = [
   'function sp(n,  s) { s = ""; while (n-- > 0) s = s " "; return s }',
-  "/^[^ #-]/ {",
-  '  sec = ""; if ($0 ~ /^users:[ ]*$/) sec = "user"; else if ($0 ~ /^clusters:[ ]*$/) sec = "cluster"',
-  '  if (sec != "") print sec "s:"; it = -1; inu = 0; next',
-  "}",
-  'sec == "" { next }',
-  "{",
+  "function kcf(  ind, rest, want) {",
+  "  if ($0 ~ /^[^ #-]/) {",
+  '    sec = ""; if ($0 ~ /^users:[ ]*$/) sec = "user"; else if ($0 ~ /^clusters:[ ]*$/) sec = "cluster"',
+  '    if (sec != "") print sec "s:"; it = -1; inu = 0; return',
+  "  }",
+  '  if (sec == "") return',
   "  match($0, /^ */); ind = RLENGTH; rest = substr($0, ind + 1)",
   '  if (rest == "-" || substr(rest, 1, 2) == "- ") {',
   "    if (it < 0) it = ind",
-  "    if (ind != it) next",
+  "    if (ind != it) return",
   '    print sp(ind) "-"; inu = 0',
-  '    rest = substr(rest, 3); ind = ind + 2; if (rest == "") next',
+  '    rest = substr(rest, 3); ind = ind + 2; if (rest == "") return',
   "  }",
-  "  if (it < 0) next",
+  "  if (it < 0) return",
   "  if (ind == it + 2) {",
-  "    if (rest ~ /^name:[ ]/) { print sp(ind) rest; next }",
-  '    inu = (rest ~ ("^" sec ":[ ]*$")); if (inu) print sp(ind) sec ":"; next',
+  "    if (rest ~ /^name:[ ]/) { print sp(ind) rest; return }",
+  '    inu = (rest ~ ("^" sec ":[ ]*$")); if (inu) print sp(ind) sec ":"; return',
   "  }",
   '  want = (sec == "user") ? "^client-certificate-data:[ ]" : "^certificate-authority-data:[ ]"',
   "  if (inu && ind > it + 2 && rest ~ want) print sp(ind) rest",
   "}",
+];
+
+/**
+ * Runs on the node over one kubeconfig (file argument or stdin), so that private keys never leave
+ * it: see KCF_FUNCTIONS.
+ */
+export const KUBECONFIG_CERT_FILTER = [
+  ...KCF_FUNCTIONS,
+  'FNR == 1 { sec = ""; it = -1; inu = 0 }',
+  "{ kcf() }",
 ].join("\n");
 
 /**
- * One awk over every file: frames each like `tail -n +1` does (`==> path <==`), prints certificate
- * files whole and passes kubeconfigs (and rke2.yaml) through KUBECONFIG_CERT_FILTER, whose state is
- * reset per file. One process instead of a tail and an awk per file: the scan's remote cost is
- * mostly process start-up (issue 16).
+ * One awk over every file named on its command line: frames each like `tail -n +1` does
+ * (`==> path <==`), prints certificate files whole and passes kubeconfigs (and rke2.yaml) through
+ * the kubeconfig filter. One process instead of a tail and an awk per file: the scan's remote cost
+ * is mostly process start-up (issue 16). Files are read with getline, not as awk's input, because
+ * awk (mawk) stops at the first input file it cannot open: a file that vanishes between the shell's
+ * test and the read (a rotation rewriting it) is reported in tail's words and the rest still read.
  */
-const FRAME_AND_FILTER = [
-  "FNR == 1 {",
-  '  printf "\\n==> %s <==\\n", FILENAME',
-  '  kc = (FILENAME ~ /(\\.kubeconfig|\\/rke2\\.yaml)$/); sec = ""; it = -1; inu = 0',
+export const FRAME_AND_FILTER = [
+  ...KCF_FUNCTIONS,
+  "BEGIN {",
+  "  for (i = 1; i < ARGC; i++) {",
+  "    f = ARGV[i]",
+  "    r = (getline < f)",
+  "    if (r < 0) {",
+  `      printf "tail: cannot open '%s' for reading: it could not be opened (did it change during the scan?)\\n", f > "/dev/stderr"`,
+  "      continue",
+  "    }",
+  '    printf "\\n==> %s <==\\n", f',
+  '    kc = (f ~ /(\\.kubeconfig|\\/rke2\\.yaml)$/); sec = ""; it = -1; inu = 0',
+  "    while (r > 0) { if (kc) kcf(); else print; r = (getline < f) }",
+  "    close(f)",
+  "  }",
+  "  exit",
   "}",
-  "!kc { print; next }",
-  KUBECONFIG_CERT_FILTER,
 ].join("\n");
 
 /**
@@ -53,9 +76,8 @@ const FRAME_AND_FILTER = [
  * server/tls/** (servers) and the agent/ and server/cred certificates in full (public PEM), the
  * agent and server/cred kubeconfigs and rke2.yaml through KUBECONFIG_CERT_FILTER. Each file is
  * framed with a `==> path <==` header. Backup copies (tls-<unix>) are left out: they are not in use.
- * Two programs run (the login shell and one awk): globs and the file tests are the shell's own. An empty file
- * gets its header from the shell (awk never sees a first line of it); an unreadable one is reported
- * on stderr in tail's words, so parseTailErrors reads both forms.
+ * Two programs run (the login shell and one awk): globs and the file tests are the shell's own. A
+ * file the SSH user may not read is reported on stderr in tail's words (parseTailErrors).
  */
 export function readCertFilesCommand(): RemoteCommand {
   const line = [
@@ -67,7 +89,7 @@ export function readCertFilesCommand(): RemoteCommand {
     // The candidates are rebuilt in place: `for` read the list once, each one is shifted off and kept if readable.
     'for f do shift; [ -f "$f" ] || continue;',
     `if [ ! -r "$f" ]; then printf "tail: cannot open '%s' for reading: Permission denied\\n" "$f" >&2;`,
-    `elif [ -s "$f" ]; then set -- "$@" "$f"; else printf '\\n==> %s <==\\n' "$f"; fi;`,
+    'else set -- "$@" "$f"; fi;',
     "done;",
     '[ $# -eq 0 ] || awk "$RKE2_CHATOPS_KCF" "$@"',
   ].join(" ");

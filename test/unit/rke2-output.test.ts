@@ -1,5 +1,9 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseTailErrors, parseTailOutput } from "../../src/rke2/read-cert-files.js";
+import { FRAME_AND_FILTER, parseTailErrors, parseTailOutput } from "../../src/rke2/read-cert-files.js";
 import { parseCheckTable } from "../../src/rke2/parse-check-table.js";
 
 describe("parseTailOutput", () => {
@@ -22,6 +26,41 @@ describe("parseTailOutput", () => {
   it("collects files tail could not open", () => {
     const errs = parseTailErrors("tail: cannot open '/x/y.crt' for reading: Permission denied\nother\n");
     expect([...errs]).toEqual([["/x/y.crt", "Permission denied"]]);
+  });
+});
+
+describe("the scan's one awk (FRAME_AND_FILTER), run by the system's awk", () => {
+  it("frames every file like tail, filters kubeconfigs, and reads on past a file that vanished", () => {
+    const dir = mkdtempSync(join(tmpdir(), "frame-"));
+    try {
+      const f = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+      const a = f("a.crt", "AAA\nBBB\n");
+      const empty = f("empty.crt", "");
+      const kc = f(
+        "k.kubeconfig",
+        "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: QUJD\n    server: https://x\n  name: local\nusers:\n- name: u\n  user:\n    client-certificate-data: REVG\n    client-key-data: U0VDUkVU\n",
+      );
+      const b = f("b.crt", "CCC");
+      // mawk, Debian's awk, stops at the first input file it cannot open; this one must not.
+      const r = spawnSync("awk", [FRAME_AND_FILTER, a, join(dir, "gone.crt"), empty, kc, b], {
+        encoding: "utf8",
+      });
+      expect(r.status).toBe(0);
+      expect(parseTailOutput(r.stdout)).toEqual([
+        { path: a, content: "AAA\nBBB\n" },
+        { path: empty, content: "\n" },
+        {
+          path: kc,
+          content:
+            "clusters:\n-\n  cluster:\n    certificate-authority-data: QUJD\n  name: local\nusers:\n-\n  name: u\n  user:\n    client-certificate-data: REVG\n",
+        },
+        { path: b, content: "CCC\n" },
+      ]);
+      expect(r.stdout).not.toContain("U0VDUkVU");
+      expect([...parseTailErrors(r.stderr).keys()]).toEqual([join(dir, "gone.crt")]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
