@@ -1,8 +1,7 @@
 import { Queue, type JobsOptions } from "bullmq";
 import type { QueueContext } from "./connection.js";
 import { admitScan, finishScan } from "./scan-admission.js";
-import type { ScanAdmission, ScanJobData, ScanRequests } from "../scan/scan-requests.js";
-import type { ScanScope } from "./scan-admission.js";
+import type { ScanJobData, ScanRequests } from "../scan/scan-requests.js";
 
 export type { ScanAdmission, ScanJobData, ScanRequests } from "../scan/scan-requests.js";
 
@@ -42,18 +41,14 @@ export function scanRequestsOn(
         await queue.add("certs", data, SCAN_JOB_OPTS);
         return { kind: "queued", jobId: "" };
       }
-      return addScan(data, scope, a.jobId);
+      // The scope is registered as this job: a failed add frees it again.
+      try {
+        await queue.add("certs", data, { ...SCAN_JOB_OPTS, jobId: a.jobId });
+      } catch (err) {
+        await finishScan(ctx, scope, a.jobId).catch(() => undefined);
+        throw err;
+      }
+      return { kind: "queued", jobId: a.jobId };
     },
   };
-
-  /** Queues the scan that registered as `jobId`; a failed add frees the scope again. */
-  async function addScan(data: ScanJobData, scope: ScanScope, jobId: string): Promise<ScanAdmission> {
-    try {
-      await queue.add("certs", data, { ...SCAN_JOB_OPTS, jobId });
-    } catch (err) {
-      await finishScan(ctx, scope, jobId).catch(() => undefined);
-      throw err;
-    }
-    return { kind: "queued", jobId };
-  }
 }

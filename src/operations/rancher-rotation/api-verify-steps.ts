@@ -1,6 +1,6 @@
 import { pollForReadiness } from "../common/poll.js";
 import { readOnlyStep, type StepDef, type StepOutcome } from "../engine/definition.js";
-import { beforeOf, F, policyOf, type JudgedRecord } from "../rotation/leaf-steps.js";
+import { beforeOf, F, policyOf, recordedOnce, type JudgedRecord } from "../rotation/leaf-steps.js";
 import { compareLeaves, earliest, verdictReason, type LeafComparison } from "../rotation/renewal.js";
 import { inScope, readThroughApi } from "./api-endpoints.js";
 import { servicesOf } from "./rancher-steps.js";
@@ -13,9 +13,7 @@ import { servicesOf } from "./rancher-steps.js";
 export const recordEndpointsStep: StepDef = {
   id: "record-endpoints",
   title: "record serving certificates through Rancher",
-  async check(ctx) {
-    return { done: Array.isArray(beforeOf(ctx.facts)) };
-  },
+  check: recordedOnce,
   async act(ctx) {
     const { view, reads } = await readThroughApi(ctx.cluster, ctx.log);
     const bad = reads.filter((r) => !r.leaf);

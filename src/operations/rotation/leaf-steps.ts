@@ -43,6 +43,9 @@ export async function compareNow(ctx: StepContext): Promise<LeafComparison[]> {
   return compareLeaves(before, after, policyOf(ctx));
 }
 
+/** A "before" record is taken once: on resume its presence is the step's state, never a re-read. */
+export const recordedOnce: StepDef["check"] = async (ctx) => ({ done: Array.isArray(beforeOf(ctx.facts)) });
+
 /**
  * Serial, fingerprint, not-before and not-after of every leaf, read once before the node is touched. Never
  * re-read on resume: after a rotation the files would already be new and the comparison useless.
@@ -50,9 +53,7 @@ export async function compareNow(ctx: StepContext): Promise<LeafComparison[]> {
 export const recordBeforeStep: StepDef = {
   id: "record-before",
   title: "record certificates",
-  async check(ctx) {
-    return { done: Array.isArray(beforeOf(ctx.facts)) };
-  },
+  check: recordedOnce,
   async act(ctx) {
     const leaves = await currentLeaves(ctx);
     if (leaves.length === 0)
