@@ -8,7 +8,9 @@ import {
 } from "../rig/sim-cluster.js";
 import { checkMessageLimits } from "../../src/slack/blocks/limits.js";
 import {
+  AGENT_RESTART,
   cmd,
+  commandsSince,
   find,
   MUTATING,
   one,
@@ -16,7 +18,6 @@ import {
   ROTATE,
   START,
   STOP,
-  AGENT_RESTART,
 } from "./support/command-log.js";
 import { approveToEnd, mainMessage, requestOperation, runOperation, threadText } from "./support/drive.js";
 import { createHarness, REQUESTER, type Harness } from "./support/harness.js";
@@ -72,13 +73,7 @@ describe.skipIf(!avail.ok)(
         expect(req.ok).toBe(false);
         expect(req.message).toContain("You must be logged in to the server");
         expect(req.message).toMatch(/cp-2: \/readyz failing on the node: etcd/);
-        expect(
-          find(
-            sim.commandLog().filter((e) => e.t >= t0),
-            undefined,
-            MUTATING,
-          ),
-        ).toEqual([]);
+        expect(commandsSince(sim.commandLog(), t0, MUTATING)).toEqual([]);
         expect(await h.ledger.lockHolder(sim.name)).toBeUndefined();
       } finally {
         sim.setKnob("cp-2", "etcd-unhealthy", null);
@@ -109,13 +104,7 @@ describe.skipIf(!avail.ok)(
         expect(text).toMatch(/tarball of server\/tls/);
         expect(text).toContain("cp-1 → cp-2 → cp-3");
         expect([...buttonsOf(plan).keys()]).toEqual(["approve", "reject"]);
-        expect(
-          find(
-            sim.commandLog().filter((e) => e.t >= t0),
-            undefined,
-            MUTATING,
-          ),
-        ).toEqual([]);
+        expect(commandsSince(sim.commandLog(), t0, MUTATING)).toEqual([]);
 
         // The snapshot can fail on a dark cluster: the tarball is the backup then, as the plan said.
         sim.setKnob("cp-1", "etcd-unhealthy", "1");

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { namespacesAvailable, standardNodes, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
 import { startFakeRancher, type FakeRancher } from "../support/fake-rancher.js";
-import { cmd, find, MUTATING } from "./support/command-log.js";
+import { commandsSince, MUTATING } from "./support/command-log.js";
 import { APPROVERS, atGate, createHarness, finished, REQUESTER, type Harness } from "./support/harness.js";
 import { hostLeaves } from "./support/host-certs.js";
 import { buttonsOf, textOf } from "./support/recording-chat.js";
@@ -116,13 +116,7 @@ describe.skipIf(!avail.ok)("rotation through Rancher (fake Rancher API, real ssh
       for (const n of ["cp-1", "agent-1"]) expect(table).toMatch(new RegExp(`^${n} [^\\n]* renewed\\b`, "m"));
       expect(all).not.toContain("rancher-secret-value");
       // Over SSH the bot only read: every mutating command is the one "Rancher" ran.
-      expect(
-        find(
-          sim.commandLog().filter((e) => e.t >= t0),
-          undefined,
-          MUTATING,
-        ).map(cmd),
-      ).toEqual([
+      expect(commandsSince(sim.commandLog(), t0, MUTATING)).toEqual([
         "systemctl stop rke2-server",
         "rke2 certificate rotate",
         "systemctl start rke2-server",

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { namespacesAvailable, standardNodes, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
 import { checkMessageLimits } from "../../src/slack/blocks/limits.js";
-import { cmd, find, MUTATING, one, READYZ_OK, ROTATE } from "./support/command-log.js";
+import { cmd, commandsSince, find, MUTATING, one, READYZ_OK, ROTATE } from "./support/command-log.js";
 import { approveToEnd, mainMessage, requestOperation } from "./support/drive.js";
 import { createHarness, REQUESTER, testInventory, type Harness } from "./support/harness.js";
 import { hostLeaves } from "./support/host-certs.js";
@@ -70,13 +70,7 @@ describe.skipIf(!avail.ok)(
         expect(textOf(plan)).toContain("serving-kube-apiserver.crt");
         expect(textOf(plan)).toMatch(/cordon and drain/);
         expect([...buttonsOf(plan).keys()]).toEqual(["approve", "reject"]);
-        expect(
-          find(
-            sim.commandLog().filter((e) => e.t >= t0),
-            undefined,
-            MUTATING,
-          ),
-        ).toEqual([]);
+        expect(commandsSince(sim.commandLog(), t0, MUTATING)).toEqual([]);
 
         const op = await approveToEnd(h, id, {
           atGate: (_at, phase) => {
@@ -152,13 +146,7 @@ describe.skipIf(!avail.ok)(
       const req = await h.ops.request("renew", sim.name, [], { userId: REQUESTER });
       expect(req.ok).toBe(false);
       expect(req.message).toMatch(/renewal window: a restart would renew nothing/);
-      expect(
-        find(
-          sim.commandLog().filter((e) => e.t >= t0),
-          undefined,
-          MUTATING,
-        ),
-      ).toEqual([]);
+      expect(commandsSince(sim.commandLog(), t0, MUTATING)).toEqual([]);
     });
   },
 );

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { namespacesAvailable, standardNodes, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
 import { ShiftedClock } from "../support/shifted-clock.js";
-import { find, MUTATING, cmd } from "./support/command-log.js";
+import { cmd, commandsSince, find, MUTATING } from "./support/command-log.js";
 import { APPROVERS, atGate, createHarness, finished, REQUESTER, type Harness } from "./support/harness.js";
 import { buttonsOf } from "./support/recording-chat.js";
 
@@ -85,13 +85,7 @@ describe.skipIf(!avail.ok)("approvals, refusals, cancellation, preflight", () =>
       const op = await h.waitFor(b.operationId!, finished, 15_000);
       expect(op.status).toBe("expired");
       expect(await h.ledger.lockHolder(sim.name)).toBeUndefined();
-      expect(
-        find(
-          sim.commandLog().filter((e) => e.t >= t0),
-          undefined,
-          MUTATING,
-        ),
-      ).toEqual([]);
+      expect(commandsSince(sim.commandLog(), t0, MUTATING)).toEqual([]);
     },
   );
 

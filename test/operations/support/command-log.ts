@@ -7,6 +7,15 @@ export function find(log: CommandLogEntry[], node: string | undefined, re: RegEx
   return log.filter((e) => (!node || e.node === node) && re.test(cmd(e)));
 }
 
+/** The commands matching `re` that started at `t0` or later, any node, as text. */
+export function commandsSince(log: CommandLogEntry[], t0: number, re: RegExp): string[] {
+  return find(
+    log.filter((e) => e.t >= t0),
+    undefined,
+    re,
+  ).map(cmd);
+}
+
 export function one(log: CommandLogEntry[], node: string, re: RegExp): CommandLogEntry {
   const hits = find(log, node, re);
   if (hits.length !== 1)

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { namespacesAvailable, startSimCluster, type SimCluster } from "../../rig/sim-cluster.js";
-import { cmd, find } from "../support/command-log.js";
+import { commandsSince } from "../support/command-log.js";
 import { REQUESTER, type Harness } from "../support/harness.js";
 import { buttonsOf, textOf } from "../support/recording-chat.js";
 import { startChannelServer, type ChannelServer } from "./support/channel-server.js";
@@ -43,13 +43,7 @@ describe.skipIf(!avail.ok)("upgrade refusals at preflight", () => {
     expect(op.status).toBe("preflight-failed");
     const msg = h.chat.latest(op.message!.ts);
     expect(buttonsOf(msg).size, "no buttons on a refusal").toBe(0);
-    expect(
-      find(
-        sim.commandLog().filter((e) => e.t >= t0),
-        undefined,
-        MUTATING,
-      ).map(cmd),
-    ).toEqual([]);
+    expect(commandsSince(sim.commandLog(), t0, MUTATING)).toEqual([]);
     expect(await h.ledger.lockHolder(sim.name)).toBeUndefined();
     expect(channels.hits.some((p) => p.startsWith("/github"))).toBe(false);
     return { reply: res.message, posted: textOf(msg).replace(/\\"/g, '"') };
