@@ -44,7 +44,13 @@ async function cutDuring(sim: SimCluster, node: string, re: RegExp, t0: number):
     ).filter((e) => e.tEnd === undefined);
     if (running.length) {
       await sleep(1000); // well inside the 6 s run
-      return sim.dropSessions(node);
+      // A watcher between two probes may hold no connection at this instant: take the next one.
+      for (let j = 0; j < 400; j++) {
+        const cut = sim.dropSessions(node);
+        if (cut > 0) return cut;
+        await sleep(5);
+      }
+      return 0;
     }
     await sleep(20);
   }

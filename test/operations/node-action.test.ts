@@ -67,7 +67,10 @@ describe.skipIf(!avail.ok)(`node actions run at most once${avail.ok ? "" : ` (${
       const a = actionRef("op-cut", ["cp-1", "roll", "install"], 1);
       const run = r.runOnce(node(), a, install);
       await until(() => since(t0, INSTALL).length === 1);
-      expect(sim.dropSessions("cp-1")).toBeGreaterThan(0);
+      // Without keep-alive each probe is its own connection: cut whichever one is open next,
+      // while the install still runs (it takes 4 s).
+      await until(() => sim.dropSessions("cp-1") > 0, 3000, 5);
+      expect(since(t0, INSTALL)[0]!.exitCode).toBeUndefined();
       // The watcher reconnects between polls (or reports the loss); the command itself runs on.
       const watched = await run.then(
         (res) => res,
@@ -143,10 +146,10 @@ describe.skipIf(!avail.ok)(`node actions run at most once${avail.ok ? "" : ` (${
   });
 });
 
-async function until(pred: () => boolean, timeoutMs = 15_000): Promise<void> {
+async function until(pred: () => boolean, timeoutMs = 15_000, everyMs = 50): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!pred()) {
     if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
