@@ -1,4 +1,4 @@
-import { webApi } from "@slack/bolt";
+import { WebClient } from "@slack/web-api";
 import type { Queue } from "bullmq";
 import type { Env } from "../config/env.js";
 import type { Inventory } from "../config/inventory.js";
@@ -24,7 +24,7 @@ import { slackScanMessages } from "../slack/scan-messages.js";
 
 export interface SlackSurface {
   metrics: BotMetrics;
-  client: webApi.WebClient;
+  client: WebClient;
   chat: ChatPort;
   /** Block Kit for scan answers, reports and alerts, handed to the workers. */
   messages: ScanMessages;
@@ -55,7 +55,7 @@ export async function buildSlackSurface(o: {
   const store = createScanStore(ctx, inventory, clock);
   if (o.processMetrics !== false) registerCertMetrics(metrics.registry, store, clock);
   const fetchOpt = o.fetch ? { fetch: o.fetch } : {};
-  const client = new webApi.WebClient(env.SLACK_BOT_TOKEN, {
+  const client = new WebClient(env.SLACK_BOT_TOKEN, {
     ...webClientOptions({ slackApiUrl: env.SLACK_API_URL, metrics, ...fetchOpt }),
     logger: toBoltLogger(logger, "web-api"),
   });
@@ -90,7 +90,7 @@ export async function buildSlackSurface(o: {
   };
 }
 
-async function verifyToken(client: webApi.WebClient, logger: Logger): Promise<void> {
+async function verifyToken(client: WebClient, logger: Logger): Promise<void> {
   try {
     const me = await client.auth.test();
     logger.info({ team: me.team, botUser: me.user }, "Slack token accepted");

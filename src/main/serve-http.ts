@@ -6,7 +6,7 @@ import type { OperationsApi } from "../operations/operations-api.js";
 import type { ScanRequests } from "../queue/scan-queue.js";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
-import { createSlackApp, type SlackApp } from "../slack/create-slack-app.js";
+import type { SlackApp } from "../slack/create-slack-app.js";
 import { closeServer, createHttpServer, listen } from "../slack/http/serve-http.js";
 import type { CommandExtensions } from "../slack/listeners/command-deps.js";
 import type { SlackSurface } from "./build-slack-surface.js";
@@ -50,6 +50,9 @@ export async function serveHttp(o: {
     const port = await listen(server, env.PORT, o.host);
     return { port, stop: () => closeServer(server) };
   }
+  // Loaded only where Slack traffic is served: a worker never needs Bolt, its HTTP receiver or
+  // Socket Mode client (about 15 MB of each worker's memory).
+  const { createSlackApp } = await import("../slack/create-slack-app.js");
   const slack = createSlackApp({
     env,
     inventory: o.inventory,

@@ -1,4 +1,4 @@
-import { webApi } from "@slack/bolt";
+import { ErrorCode } from "@slack/web-api";
 import { ChatError } from "./chat-error.js";
 
 const AUTH_CODES = new Set([
@@ -49,10 +49,10 @@ export function isRetryableCode(code: string): boolean {
 /** Slack error code of anything the Web client throws. */
 export function slackErrorCode(err: unknown): string {
   const e = err as { code?: string; data?: { error?: string }; statusCode?: number };
-  if (e?.code === webApi.ErrorCode.PlatformError) return e.data?.error ?? "unknown_error";
-  if (e?.code === webApi.ErrorCode.HTTPError) return `http_${e.statusCode ?? 0}`;
-  if (e?.code === webApi.ErrorCode.RateLimitedError) return "rate_limited";
-  if (e?.code === webApi.ErrorCode.RequestError) return "network_error";
+  if (e?.code === ErrorCode.PlatformError) return e.data?.error ?? "unknown_error";
+  if (e?.code === ErrorCode.HTTPError) return `http_${e.statusCode ?? 0}`;
+  if (e?.code === ErrorCode.RateLimitedError) return "rate_limited";
+  if (e?.code === ErrorCode.RequestError) return "network_error";
   if (err instanceof ChatError) return err.code;
   return "unknown_error";
 }

@@ -1,4 +1,4 @@
-import type { webApi } from "@slack/bolt";
+import type { FilesUploadV2Arguments, WebClient } from "@slack/web-api";
 import type { BotMetrics } from "../observability/metrics.js";
 import type { ChatMessage, ChatPort, PostedMessage } from "../shared/chat-port.js";
 import type { Clock } from "../shared/clock.js";
@@ -8,7 +8,7 @@ import { adviceFor, isRetryableCode, toChatError } from "./describe-slack-error.
 
 export interface WebChatDeps {
   /** A Web client built with webClientOptions(): 429s are waited out and retried inside it. */
-  client: webApi.WebClient;
+  client: WebClient;
   logger: Logger;
   clock: Clock;
   metrics: Pick<BotMetrics, "slackCalls">;
@@ -69,7 +69,7 @@ export function createWebChat(deps: WebChatDeps): ChatPort {
           filename: file.filename,
           ...(file.title ? { title: file.title } : {}),
           ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
-        } as webApi.FilesUploadV2Arguments);
+        } as FilesUploadV2Arguments);
       } catch (err) {
         fail(err, "files.uploadV2", channel);
       }

@@ -1,4 +1,4 @@
-import type { webApi } from "@slack/bolt";
+import type { WebClientOptions } from "@slack/web-api";
 import type { BotMetrics } from "../observability/metrics.js";
 import { countingFetch } from "./counting-fetch.js";
 
@@ -12,7 +12,7 @@ export function webClientOptions(o: {
   metrics: Pick<BotMetrics, "slackCalls">;
   fetch?: typeof fetch;
   timeoutMs?: number;
-}): webApi.WebClientOptions {
+}): WebClientOptions {
   return {
     slackApiUrl: o.slackApiUrl,
     rejectRateLimitedCalls: false,

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { Client, type ConnectConfig } from "ssh2";
+import type { Client, ConnectConfig } from "ssh2";
 import type { NodeSpec } from "../config/inventory.js";
 import { SshError } from "./ssh-error.js";
 import { fingerprintOf, HOST_KEY_ALGORITHMS } from "./host-key.js";
@@ -9,6 +9,10 @@ export interface ConnectOptions {
   agentSocket?: string;
   keepaliveIntervalMs: number;
 }
+
+// Loaded at the first connection: a web replica that never opens one never pays for ssh2.
+let ssh2: Promise<typeof import("ssh2")> | undefined;
+const loadSsh2 = () => (ssh2 ??= import("ssh2"));
 
 /** One connection attempt with the node's pinned host key checked before authentication. */
 export async function connectOnce(node: NodeSpec, opts: ConnectOptions): Promise<Client> {
@@ -40,7 +44,7 @@ export async function connectOnce(node: NodeSpec, opts: ConnectOptions): Promise
       return seenFingerprint === ssh.hostKey;
     },
   };
-  const client = new Client();
+  const client = new (await loadSsh2()).Client();
   let tcpConnected = false;
   client.on("connect", () => (tcpConnected = true));
   return new Promise<Client>((resolve, reject) => {
