@@ -17,7 +17,8 @@ import { formatCertsTable } from "./format-table.js";
 const EXIT_HELP = `
 Exit status (certs): 0 all fine, 1 renewal window, 2 critical, expired or
   unreadable, 3 a node could not be scanned, 64 bad usage, 70 internal error,
-  78 bad configuration. check-config: 0 every node fine, 3 a node failed.
+  78 bad configuration, 141 stdout closed early. check-config: 0 every node fine,
+  3 a node failed.
 Environment: RKE2_CHATOPS_CONFIG (inventory, default ./rke2-chatops.yaml),
   LOG_LEVEL (default warn), SSH_AUTH_SOCK (ssh-agent).`;
 
@@ -150,10 +151,17 @@ async function runCerts(opts: CertsOptions, env: CliEnv, io: CliIo): Promise<num
  * The process entry of bin/rke2-chatops.js: runCli under the failure policy. An internal error
  * exits 70, never 1-3, which cron reads as findings about the certificates.
  */
+const EXIT_PIPE = 141;
+
 export async function main(argv: string[]): Promise<void> {
   const env = readCliEnv();
   const logger = createLogger(env.logLevel, process.stderr);
   installFailurePolicy({ logger: () => logger, shutdown: () => process.exit(EXIT_INTERNAL) });
+  // The reader went away (`certs --json | head`): stop quietly with SIGPIPE's status, as C tools do.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    process.exit(EXIT_PIPE);
+  });
   try {
     process.exitCode = await runCli(argv, env);
   } catch (err) {

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -85,18 +85,29 @@ describe("rke2-chatops help, version and usage", () => {
     expect([none.status, none.stdout, none.stderr.startsWith("Usage:")]).toEqual([64, "", true]);
   });
 
+  it("a reader that closes stdout early ends the CLI quietly with SIGPIPE's status (141)", async () => {
+    const child = spawn("node", ["bin/rke2-chatops.js", "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy(); // `| true`: the pipe's reader is gone before the first write
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const status = await new Promise((r) => child.once("close", r));
+    expect([status, err]).toEqual([141, ""]);
+  });
+
   it("the build's one-file bundle (what the launcher starts) is a complete CLI on its own", () => {
     // Copied away from dist/ and node_modules: only the lazily loaded @peculiar/x509 may be missing.
     const dir = mkdtempSync(join(tmpdir(), "rke2-cli-bundle-"));
     // The CLI reads its version from ../../package.json relative to itself, as in dist/cli/.
     mkdirSync(join(dir, "dist", "cli"), { recursive: true });
-    const copy = join(dir, "dist", "cli", "rke2-chatops.mjs");
-    copyFileSync("dist/cli/rke2-chatops.bundle.mjs", copy);
+    const copy = join(dir, "dist", "cli", "rke2-chatops.cjs");
+    copyFileSync("dist/cli/rke2-chatops.bundle.cjs", copy);
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module", version: "9.9.9-bundle" }));
     const runner = join(dir, "run.mjs");
     writeFileSync(
       runner,
-      'const { main } = await import("./dist/cli/rke2-chatops.mjs");\nawait main(process.argv.slice(2));\n',
+      'import { createRequire } from "node:module";\n' +
+        'const { main } = createRequire(import.meta.url)("./dist/cli/rke2-chatops.cjs");\n' +
+        "await main(process.argv.slice(2));\n",
     );
     const run = (...a: string[]) => spawnSync("node", [runner, ...a], { encoding: "utf8", cwd: dir });
     const check = run("check-config", "--config", "/nonexistent/rke2-chatops.yaml");
