@@ -6,6 +6,7 @@ import { systemClock } from "../../src/shared/clock.js";
 import { silentLogger } from "../../src/shared/logger.js";
 import { sh } from "../../src/ssh/shell-quote.js";
 import { createSsh2Executor } from "../../src/ssh/ssh2-executor.js";
+import type { SshExecutor } from "../../src/ssh/ssh-executor.js";
 import { namespacesAvailable, startSimCluster, type SimCluster } from "../rig/sim-cluster.js";
 import { cmd, find } from "./support/command-log.js";
 import { testInventory } from "./support/harness.js";
@@ -28,9 +29,9 @@ describe.skipIf(!avail.ok)(`node actions run at most once${avail.ok ? "" : ` (${
     await sim?.stop();
   });
 
-  const access = () =>
+  const access = (executor: SshExecutor = createSsh2Executor({ logger: silentLogger, clock: systemClock })) =>
     createRemoteAccess({
-      executor: createSsh2Executor({ logger: silentLogger, clock: systemClock }),
+      executor,
       cluster,
       clock: systemClock,
       log: silentLogger,
@@ -96,6 +97,31 @@ describe.skipIf(!avail.ok)(`node actions run at most once${avail.ok ? "" : ` (${
     } finally {
       sim.setKnob("cp-1", "slow:rke2-install-sim", null);
       await r.close();
+    }
+  });
+
+  it("a running attempt is long-polled on its lock: a few probes, the result as soon as it ends", async () => {
+    const lines: string[] = [];
+    const inner = createSsh2Executor({ logger: silentLogger, clock: systemClock });
+    const counting: SshExecutor = {
+      open: async (n, o) => {
+        const s = await inner.open(n, o);
+        return { node: s.node, close: () => s.close(), run: (c, ro) => (lines.push(c.line), s.run(c, ro)) };
+      },
+    };
+    const r = access(counting);
+    const t0 = Date.now();
+    sim.setKnob("cp-1", "slow:rke2-install-sim", "3000");
+    try {
+      const res = await r.runOnce(node(), actionRef("op-long-poll", ["cp-1", "roll", "install"], 1), install);
+      expect(res.code).toBe(0);
+      expect(since(t0, INSTALL)).toHaveLength(1);
+      // Polling every 100 ms doubling to 1 s would have asked six times during the 3 s run.
+      expect(lines.filter((l) => l.includes("flock -w")).length).toBeLessThanOrEqual(2);
+    } finally {
+      sim.setKnob("cp-1", "slow:rke2-install-sim", null);
+      await r.close();
+      await inner.close();
     }
   });
 

@@ -31,8 +31,10 @@ export interface NodeActionDeps {
 
 /** Short SSH commands: each must answer quickly, whatever the command under the lock does. */
 const SHORT_MS = 30_000;
-const POLL_FIRST_MS = 100;
-const POLL_MAX_MS = 1000;
+/** A probe waits this long on the lock for a running attempt (well inside SHORT_MS). */
+const LONG_POLL_S = 20;
+/** A probe that said "running" much sooner than it was asked to wait is not hammered again at once. */
+const BACKOFF_MS = 1000;
 
 type Seen = { state: "none" | "lost" | "done" } | { state: "running"; elapsedMs: number };
 
@@ -52,8 +54,8 @@ function parseProbe(stdout: string, node: string): Seen {
 export function createNodeActions(d: NodeActionDeps) {
   const short = (node: NodeSpec, cmd: RemoteCommand) => d.run(node, cmd, { timeoutMs: SHORT_MS });
 
-  async function probeOnce(node: NodeSpec, a: ActionRef): Promise<Seen> {
-    const res = await short(node, probeActionScript(a));
+  async function probeOnce(node: NodeSpec, a: ActionRef, waitSeconds: number): Promise<Seen> {
+    const res = await short(node, probeActionScript(a, waitSeconds));
     if (res.code !== 0) throw new Error(`cannot read the action record on ${node.name}: exit ${res.code}`);
     return parseProbe(res.stdout, node.name);
   }
@@ -75,18 +77,25 @@ export function createNodeActions(d: NodeActionDeps) {
     return { ...rec, code: null, timedOut: true, stderr: `${rec.stderr.trim()}\n${note}`.trim() };
   }
 
-  /** Poll (on the clock) while the attempt runs; past `timeoutMs` of its run time, stop it as root. */
+  /**
+   * Long-poll the attempt's lock while it runs, so its end is seen at once rather than at the next
+   * poll; past `timeoutMs` of its run time, stop it as root.
+   */
   async function waitFor(node: NodeSpec, a: ActionRef, timeoutMs: number): Promise<ActionProbe> {
-    let pause = POLL_FIRST_MS;
+    let leftMs = timeoutMs;
     for (;;) {
-      const seen = await probeOnce(node, a);
+      const waitS = Math.max(1, Math.min(LONG_POLL_S, Math.ceil(leftMs / 1000)));
+      const asked = d.clock.now().getTime();
+      const seen = await probeOnce(node, a, waitS);
       if (seen.state !== "running") {
         if (seen.state !== "done") return { state: seen.state };
         return { state: "finished", result: await fetch(node, a, 0) };
       }
       if (seen.elapsedMs >= timeoutMs) return { state: "finished", result: await stop(node, a, timeoutMs) };
-      await d.clock.sleep(Math.min(pause, timeoutMs - seen.elapsedMs), d.signal);
-      pause = Math.min(pause * 2, POLL_MAX_MS);
+      leftMs = timeoutMs - seen.elapsedMs;
+      // flock gave up early (not a timeout): wait on the clock instead of spinning on the node.
+      if (d.clock.now().getTime() - asked < (waitS * 1000) / 2)
+        await d.clock.sleep(Math.min(BACKOFF_MS, leftMs), d.signal);
     }
   }
 
