@@ -17,7 +17,7 @@ import { createOperationsService } from "./service/operations-service.js";
 import { randomOpId, randomToken, type ServiceDeps } from "./service/service-deps.js";
 import { mayRead } from "./service/read-access.js";
 import type { AuditReader, OperationRunner } from "./runner-ports.js";
-import { sweepOperations } from "./service/sweep-operations.js";
+import { sweepOperations, type PreflightSuspects } from "./service/sweep-operations.js";
 
 export type { OperationDefinition } from "./engine/definition.js";
 export type { CheckedRegistry } from "./registry.js";
@@ -131,6 +131,7 @@ export function createOperationsCore(deps: OperationsCoreDeps): Operations {
       };
     },
     async startWorkers() {
+      const suspects: PreflightSuspects = new Map();
       await queue.startWorker({
         async run(opId, signal) {
           const out = await runSegment(engine, opId, signal);
@@ -139,7 +140,8 @@ export function createOperationsCore(deps: OperationsCoreDeps): Operations {
           return undefined;
         },
         expire: (opId, token) => expireOperation(service, opId, token),
-        sweep: () => sweepOperations(service, (id, seq, v) => queue.scheduler.ensureRun(id, seq, v)),
+        sweep: () =>
+          sweepOperations(service, (id, seq, v) => queue.scheduler.ensureRun(id, seq, v), suspects),
       });
     },
     async close() {

@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import type { OpRecord } from "../../src/operations/engine/records.js";
 import { createRedisLedger } from "../../src/queue/operation-ledger.js";
 import { operationKeys } from "../../src/queue/operation-keys.js";
 import { silentLogger } from "../../src/shared/logger.js";
@@ -151,6 +152,31 @@ describe("production safety: health gates, one operation per cluster, lost lease
       expect((await hh.click(r2.operationId!, "reject")).ok).toBe(true);
     },
   );
+
+  it("a preflight whose process died (no lock, never finished) is closed by the sweep as abandoned", async () => {
+    h = await createHarness(sim, inject("redisUrl"), { queueOptions: { preflightLockTtlSeconds: 1 } });
+    const id = `rotate-dead-${Date.now()}`;
+    const requestedAt = new Date(Date.now() - 60_000).toISOString();
+    const dead = {
+      ...{ id, kind: "rotate", cluster: sim.name, channel: "C0OPS", requestedBy: { userId: REQUESTER } },
+      ...{ requestedAt, params: {}, plan: { summary: "preflight running", lines: [] }, phases: [] },
+      ...{
+        status: "preflight",
+        phase: 0,
+        runSeq: 0,
+        version: 0,
+        lock: "gone",
+        phaseTimes: [],
+        decisions: [],
+      },
+    } as unknown as OpRecord;
+    expect(await h.ledger.create(dead, [], [])).toBe(true);
+    // Seen without its lock on one sweep, still there after the notice window (1/3 TTL + 5 s): closed.
+    const op = await h.waitFor(id, (o) => o.status === "cancelled", 30_000);
+    expect(op.finishedAt).toBeDefined();
+    const audit = await h.ledger.audit(id);
+    expect(audit.map((a) => a.text)).toContain("preflight abandoned (process stopped)");
+  });
 
   it(
     "with Redis paused mid-phase no remote command starts after the lock duration; once Redis is back the roll resumes and nothing runs twice",
