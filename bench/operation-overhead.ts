@@ -12,6 +12,7 @@ import type { OpRecord } from "../src/operations/engine/records.js";
 import { createOperations } from "../src/main/create-operations.js";
 import { systemClock } from "../src/shared/clock.js";
 import { silentLogger } from "../src/shared/logger.js";
+import { executorLimits } from "../src/config/ssh-pool-settings.js";
 import { createSsh2Executor } from "../src/ssh/ssh2-executor.js";
 import type { SshExecutor } from "../src/ssh/ssh-executor.js";
 import { namespacesAvailable, standardNodes, startSimCluster } from "../test/rig/sim-cluster.js";
@@ -86,7 +87,8 @@ try {
     clock: systemClock,
     logger: silentLogger,
     prefix: "bench",
-    executor: timed(createSsh2Executor({ logger: silentLogger })),
+    // Built as the bot builds it (start-bot.ts): the inventory's SSH limits and warm connections.
+    executor: timed(createSsh2Executor({ logger: silentLogger, ...executorLimits(inventory) })),
   });
   await ops.startWorkers();
   for (const n of sim.nodes) sim.setKnob(n.name, "slow-ms", String(slowMs));

@@ -1,5 +1,7 @@
+import { setMaxListeners } from "node:events";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
+import { MAX_SIGNAL_LISTENERS } from "../shared/signal-listeners.js";
 
 /**
  * BullMQ's own lock renewal waits forever when Redis stops answering (paused, partitioned), so
@@ -18,6 +20,8 @@ export function watchLease(o: {
   parent?: AbortSignal;
 }): { signal: AbortSignal; stop(): void } {
   const ac = new AbortController();
+  // Every SSH command of the segment listens on this signal: a wide agent roll has hundreds at once.
+  setMaxListeners(MAX_SIGNAL_LISTENERS, ac.signal);
   const stopped = new AbortController();
   const abort = (why: unknown) => {
     if (!ac.signal.aborted) ac.abort(why);

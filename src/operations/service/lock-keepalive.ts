@@ -1,5 +1,7 @@
+import { setMaxListeners } from "node:events";
 import type { Clock } from "../../shared/clock.js";
 import type { Logger } from "../../shared/logger.js";
+import { MAX_SIGNAL_LISTENERS } from "../../shared/signal-listeners.js";
 import type { OperationLedger } from "../engine/ports.js";
 
 /**
@@ -16,6 +18,8 @@ export function keepLockAlive(o: {
   log: Logger;
 }): { signal: AbortSignal; stop(): void } {
   const lost = new AbortController();
+  // The preflight's SSH commands to every node listen on it at once.
+  setMaxListeners(MAX_SIGNAL_LISTENERS, lost.signal);
   const done = new AbortController();
   const every = Math.max(50, Math.floor(o.ttlMs / 3));
   void (async () => {
