@@ -16,6 +16,8 @@ const envSchema = z
     RKE2_CHATOPS_CONFIG: z.string().min(1).default("./rke2-chatops.yaml"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     ROLE: z.enum(["web", "worker", "all"]).default("all"),
+    // Scans and operations are batch work: on a shared host they yield the CPU to the Slack acks.
+    WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   })
   .superRefine((e, ctx) => {
     if (!e.SLACK_APP_TOKEN && !e.SLACK_SIGNING_SECRET)

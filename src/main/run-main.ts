@@ -7,6 +7,7 @@ import { explainConfigError } from "./explain-config-error.js";
 import { EXIT_INTERNAL, installFailurePolicy } from "./failure-policy.js";
 import { startAllInOne } from "./start-all-in-one.js";
 import { startBot } from "./start-bot.js";
+import { lowerWorkerPriority } from "./worker-priority.js";
 
 /** SIGTERM must end the process within 15 s: jobs get 11 s to finish, connections the rest. */
 const JOB_GRACE_MS = 11_000;
@@ -22,6 +23,7 @@ export async function runMain(): Promise<void> {
     const env = readEnv();
     logger = createLogger(env.LOG_LEVEL);
     const inventory = loadInventory(env.RKE2_CHATOPS_CONFIG);
+    if (env.ROLE === "worker") lowerWorkerPriority(env.WORKER_NICE, logger);
     // ROLE=all: web on the main thread, workers on a worker thread (scans never delay a Slack ack).
     bot =
       env.ROLE === "all"

@@ -7,6 +7,7 @@ import { systemClock } from "../shared/clock.js";
 import { createLogger } from "../shared/logger.js";
 import { EXIT_INTERNAL, installFailurePolicy } from "./failure-policy.js";
 import { startBot, type Bot } from "./start-bot.js";
+import { lowerWorkerPriority } from "./worker-priority.js";
 import type { FromWorker, ToWorker, WorkerThreadData } from "./thread-protocol.js";
 
 const port = parentPort!;
@@ -27,6 +28,7 @@ installFailurePolicy({
   },
 });
 try {
+  lowerWorkerPriority(env.WORKER_NICE, logger);
   bot = await startBot({
     env: { ...env, ROLE: "worker" },
     inventory: loadInventory(env.RKE2_CHATOPS_CONFIG),

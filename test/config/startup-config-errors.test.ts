@@ -45,11 +45,12 @@ describe("start-up configuration errors speak to a person", () => {
       PORT: "eighty",
       LOG_LEVEL: "loud",
       ROLE: "both",
+      WORKER_NICE: "20",
     });
     expect(r.status).toBe(78);
     const problems = r.stderr.split("\n").filter((l) => l.startsWith("  - "));
     expect(problems.map((l) => l.slice(4).split(" ")[0]).sort()).toEqual(
-      ["LOG_LEVEL", "PORT", "REDIS_URL", "ROLE", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"].sort(),
+      ["LOG_LEVEL", "PORT", "REDIS_URL", "ROLE", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "WORKER_NICE"].sort(),
     );
     expect(r.stderr).toMatch(/SLACK_BOT_TOKEN is invalid \(a bot token begins with xoxb-\)/);
     expect(r.stderr).toMatch(/REDIS_URL is invalid .*; expected redis:\/\/host:6379/);
