@@ -1,11 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
 import { freePort } from "../support/free-port.js";
-import { startMainProcess, type MainProcess } from "../support/main-process.js";
+import { startMainProcess, type MainProcess, writeOfflineInventory } from "../support/main-process.js";
 import { waitFor } from "./helpers/harness.js";
 
 /** The process uses the default key prefix, so it gets a Redis database of its own. */
@@ -23,20 +23,7 @@ describe("the process failure policy of the real entry point (README: Process fa
     redis = new Redis(redisUrl);
     await redis.flushdb();
     dir = mkdtempSync(join(tmpdir(), "failure-policy-"));
-    writeFileSync(join(dir, "id_ed25519"), "not a key; no node is contacted here\n");
-    const inventory = join(dir, "inventory.yaml");
-    writeFileSync(
-      inventory,
-      [
-        "ssh: { user: root, privateKeyPath: ./id_ed25519 }",
-        "clusters:",
-        "  - name: edge",
-        "    channel: C0EDGEOPS",
-        "    nodes:",
-        `      - { name: cp-1, host: 127.0.0.1, port: 1, role: server, hostKey: "SHA256:${"A".repeat(43)}" }`,
-        "",
-      ].join("\n"),
-    );
+    const inventory = writeOfflineInventory(dir);
     const env = {
       SLACK_BOT_TOKEN: fake.botToken,
       SLACK_SIGNING_SECRET: fake.signingSecret,

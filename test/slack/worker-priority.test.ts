@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startFakeSlack, type FakeSlack } from "../support/fake-slack/index.js";
 import { freePort } from "../support/free-port.js";
-import { startMainProcess } from "../support/main-process.js";
+import { startMainProcess, writeOfflineInventory } from "../support/main-process.js";
 
 /** The processes use the default key prefix, so they get a Redis database of their own. */
 const DB = 13;
@@ -32,20 +32,7 @@ describe("the worker's batch work yields the CPU to Slack acks (WORKER_NICE)", (
     await redis.flushdb();
     redis.disconnect();
     dir = mkdtempSync(join(tmpdir(), "worker-nice-"));
-    writeFileSync(join(dir, "id_ed25519"), "not a key; no node is contacted here\n");
-    const inventory = join(dir, "inventory.yaml");
-    writeFileSync(
-      inventory,
-      [
-        "ssh: { user: root, privateKeyPath: ./id_ed25519 }",
-        "clusters:",
-        "  - name: edge",
-        "    channel: C0EDGEOPS",
-        "    nodes:",
-        `      - { name: cp-1, host: 127.0.0.1, port: 1, role: server, hostKey: "SHA256:${"A".repeat(43)}" }`,
-        "",
-      ].join("\n"),
-    );
+    const inventory = writeOfflineInventory(dir);
     env = {
       SLACK_BOT_TOKEN: fake.botToken,
       SLACK_SIGNING_SECRET: fake.signingSecret,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -63,4 +64,26 @@ export async function startMainProcess(
       return exited;
     },
   };
+}
+
+/**
+ * An inventory in `dir` for processes that never contact a node: one cluster `edge` (channel
+ * C0EDGEOPS) with one server on port 1 and a key file that is not a key. Returns its path.
+ */
+export function writeOfflineInventory(dir: string): string {
+  writeFileSync(join(dir, "id_ed25519"), "not a key; no node is contacted here\n");
+  const inventory = join(dir, "inventory.yaml");
+  writeFileSync(
+    inventory,
+    [
+      "ssh: { user: root, privateKeyPath: ./id_ed25519 }",
+      "clusters:",
+      "  - name: edge",
+      "    channel: C0EDGEOPS",
+      "    nodes:",
+      `      - { name: cp-1, host: 127.0.0.1, port: 1, role: server, hostKey: "SHA256:${"A".repeat(43)}" }`,
+      "",
+    ].join("\n"),
+  );
+  return inventory;
 }
