@@ -10,6 +10,7 @@ import {
   type OperationsSettings,
 } from "../operations/index.js";
 import { readAudit } from "../queue/audit-stream.js";
+import { redisProgressMessages } from "../queue/progress-messages.js";
 import { createRedisLedger } from "../queue/operation-ledger.js";
 import { createOperationQueue, type OperationQueueOptions } from "../queue/operation-queue.js";
 import type { ChatPort } from "../shared/chat-port.js";
@@ -62,6 +63,7 @@ export function createOperations(deps: OperationsDeps): Operations {
     ledger,
     runner: createOperationQueue(deps.redis, prefix, deps.clock, log, q),
     readAudit: (target) => readAudit(deps.redis, prefix, deps.inventory, target),
+    progressMessages: redisProgressMessages(deps.redis, prefix),
     createNotifier: (titleOf) => createChatNotifier(deps.chat, titleOf, log),
     definitions,
     settings: { ...q, settleMs: q.lockDuration ?? 30_000 },

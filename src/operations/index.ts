@@ -18,6 +18,7 @@ import { randomOpId, randomToken, type ServiceDeps } from "./service/service-dep
 import { mayRead } from "./service/read-access.js";
 import type { AuditReader, OperationRunner } from "./runner-ports.js";
 import { sweepOperations, type PreflightSuspects } from "./service/sweep-operations.js";
+import { memoryProgressMessages, type ProgressMessages } from "./engine/thread-progress.js";
 
 export type { OperationDefinition } from "./engine/definition.js";
 export type { CheckedRegistry } from "./registry.js";
@@ -49,6 +50,8 @@ export interface OperationsCoreDeps {
   ledger: OperationLedger;
   runner: OperationRunner;
   readAudit: AuditReader;
+  /** Where each phase's progress message is; default: this process only. */
+  progressMessages?: ProgressMessages;
   /** Builds the notifier once the core knows each operation's title. */
   createNotifier(titleOf: (op: OpRecord) => string): OperationNotifier;
   settings?: OperationsSettings;
@@ -104,7 +107,7 @@ export function createOperationsCore(deps: OperationsCoreDeps): Operations {
       ...deps.hooks,
     },
     draining: () => draining,
-    progressMessages: new Map(),
+    progressMessages: deps.progressMessages ?? memoryProgressMessages(),
     settings: {
       sshRetryMs: (q.sshRetrySeconds ?? 60) * 1000,
       sshBackoffMs: q.sshBackoffMs ?? 1000,

@@ -12,6 +12,7 @@
  *   {p}:ops:active           set   ids of operations not yet finished
  *   {p}:ops:recent:<cluster> list  latest operation ids, newest first
  *   {p}:audit:<cluster>      stream append-only audit events of the cluster (field e = json), trimmed by age
+ *   {p}:progress:<id>/<phase> str  Slack ts of the phase's progress message in the thread (expires)
  */
 export function operationKeys(prefix: string) {
   const p = `{${prefix}}`;
@@ -25,6 +26,7 @@ export function operationKeys(prefix: string) {
     active: () => `${p}:ops:active`,
     recent: (cluster: string) => `${p}:ops:recent:${cluster}`,
     auditStream: (cluster: string) => `${p}:audit:${cluster}`,
+    progress: (opPhase: string) => `${p}:progress:${opPhase}`,
   };
 }
 export type OperationKeys = ReturnType<typeof operationKeys>;

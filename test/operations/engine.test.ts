@@ -1,3 +1,4 @@
+import { memoryProgressMessages } from "../../src/operations/engine/thread-progress.js";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
@@ -106,6 +107,7 @@ describe("engine core with fake steps (real Redis ledger)", () => {
 
   const deps = (): EngineDeps => ({
     inventory,
+    progressMessages: memoryProgressMessages(),
     definitions: new Map([["rotate", definition(w)]]),
     ledger,
     executor: noSsh,

@@ -1,7 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import type { OperationNotifier, ProgressNote } from "../../src/operations/engine/ports.js";
 import type { OpRecord } from "../../src/operations/engine/records.js";
-import { createThreadProgress, type ProgressMessages } from "../../src/operations/engine/thread-progress.js";
+import {
+  createThreadProgress,
+  memoryProgressMessages,
+  type ProgressMessages,
+} from "../../src/operations/engine/thread-progress.js";
+import { redisProgressMessages } from "../../src/queue/progress-messages.js";
 import { silentLogger } from "../../src/shared/logger.js";
 import { ManualClock } from "../support/manual-clock.js";
 
@@ -21,7 +27,11 @@ function notifier(failPosts = 0) {
   return { calls, n: n as OperationNotifier };
 }
 
-const make = (n: OperationNotifier, clock: ManualClock, messages: ProgressMessages = new Map()) =>
+const make = (
+  n: OperationNotifier,
+  clock: ManualClock,
+  messages: ProgressMessages = memoryProgressMessages(),
+) =>
   createThreadProgress({
     notifier: n,
     op: () => op,
@@ -56,7 +66,7 @@ describe("thread progress (one message per operation and phase)", () => {
   it("drain sends the last report at once; a later segment of the same phase updates the same message", async () => {
     const clock = new ManualClock();
     const { calls, n } = notifier();
-    const messages: ProgressMessages = new Map();
+    const messages = memoryProgressMessages();
     const first = make(n, clock, messages);
     first.report(["one"]);
     first.report(["two"]);
@@ -71,6 +81,7 @@ describe("thread progress (one message per operation and phase)", () => {
     expect(calls.at(-1)).toMatchObject({ ts: "t-1", note: { lines: ["three"] } });
     // Once the phase is done its message is let go: a new phase posts its own.
     retry.forget();
+    await clock.advance(0);
     expect(messages.size).toBe(0);
   });
 
@@ -86,5 +97,39 @@ describe("thread progress (one message per operation and phase)", () => {
       [undefined, ["x"]],
       [undefined, ["y"]],
     ]);
+  });
+});
+
+describe("thread progress across processes (the message's place is kept in Redis)", () => {
+  const connections: Redis[] = [];
+  const connect = () => {
+    const r = new Redis(inject("redisUrl"));
+    connections.push(r);
+    return r;
+  };
+  afterAll(() => connections.forEach((r) => r.disconnect()));
+
+  it("a segment run by a restarted worker or another replica updates the same message", async () => {
+    const clock = new ManualClock();
+    const { calls, n } = notifier();
+    const prefix = `progress-${Date.now()}`;
+    // Two connections stand for two processes: nothing is shared but Redis.
+    const before = make(n, clock, redisProgressMessages(connect(), prefix));
+    before.report(["agent-1 running"]);
+    await before.drain();
+    const after = make(n, clock, redisProgressMessages(connect(), prefix));
+    after.report(["agent-1 done"]);
+    await after.drain();
+    expect(calls.map((c) => [c.ts, c.note.lines])).toEqual([
+      [undefined, ["agent-1 running"]],
+      ["t-1", ["agent-1 done"]],
+    ]);
+    const keys = await connections[0]!.keys(`{${prefix}}:progress:*`);
+    expect(keys).toEqual([`{${prefix}}:progress:suc-abc/servers`]);
+    expect(await connections[0]!.ttl(keys[0]!)).toBeGreaterThan(86_400);
+    after.forget();
+    await clock.advance(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await connections[0]!.exists(keys[0]!)).toBe(0);
   });
 });

@@ -46,7 +46,7 @@ export interface EngineDeps {
   newToken(): string;
   draining?: () => boolean;
   /** Each phase's live progress message, across this worker's segments (default: per segment). */
-  progressMessages?: ProgressMessages;
+  progressMessages: ProgressMessages;
 }
 
 export type SegmentOutcome =
@@ -140,7 +140,7 @@ async function runCurrentPhase(s: Segment, p: PhaseRun): Promise<SegmentOutcome>
     notifier: d.notifier,
     op: () => s.op,
     phase: phaseDef,
-    messages: d.progressMessages ?? new Map(),
+    messages: d.progressMessages,
     clock: d.clock,
     log: s.log,
     minIntervalMs: d.settings.progressIntervalMs,

@@ -4,11 +4,28 @@ import type { OperationNotifier } from "./ports.js";
 import { createProgressPump } from "./progress-pump.js";
 import type { OpRecord } from "./records.js";
 
-/** Where each operation+phase's progress message is (key `op/phase` → thread ts); shared by segments. */
-export type ProgressMessages = Map<string, string>;
+/**
+ * Where each operation+phase's progress message is (key `op/phase` → thread ts). Kept in Redis by
+ * the bot, so the segment a restarted worker or another replica runs updates the same message.
+ */
+export interface ProgressMessages {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, ts: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
 
-/** Enough for every operation a worker runs at once; the oldest entries go first. */
-const MAX_REMEMBERED = 500;
+/** In this process only (tests, and engines built without a store). */
+export function memoryProgressMessages(): ProgressMessages & { readonly size: number } {
+  const m = new Map<string, string>();
+  return {
+    get: async (k) => m.get(k),
+    set: async (k, ts) => void m.set(k, ts),
+    delete: async (k) => void m.delete(k),
+    get size() {
+      return m.size;
+    },
+  };
+}
 
 export interface ThreadProgress {
   /** The latest lines (mrkdwn, untrusted parts escaped by the caller); cheap, never blocks the step. */
@@ -22,8 +39,8 @@ export interface ThreadProgress {
 /**
  * Mid-step progress of one phase: ONE thread message per operation+phase, posted on the first
  * report and then updated in place, coalesced and rate-limited by the same pump as the main
- * message. The message's ts lives in this process only: after a worker restart the next report
- * posts a fresh message (acceptable: the ledger and the audit are the record, not this message).
+ * message. A store that cannot be read or written (Redis away) only risks a second message: the
+ * ledger and the audit are the record, not this message.
  */
 export function createThreadProgress(d: {
   notifier: OperationNotifier;
@@ -36,16 +53,22 @@ export function createThreadProgress(d: {
 }): ThreadProgress {
   const key = `${d.op().id}/${d.phase.id}`;
   let latest: string[] | undefined;
+  let ts: Promise<string | undefined> | undefined;
+  const known = () =>
+    (ts ??= d.messages.get(key).catch((err: unknown) => {
+      d.log.warn({ err }, "could not read where the progress message is");
+      return undefined;
+    }));
   const send = async () => {
-    if (!latest) return;
-    const ts = await d.notifier.progress(
-      d.op(),
-      { phaseTitle: d.phase.title, lines: latest },
-      d.messages.get(key),
-    );
-    if (!ts || d.messages.has(key)) return;
-    d.messages.set(key, ts);
-    if (d.messages.size > MAX_REMEMBERED) d.messages.delete(d.messages.keys().next().value!);
+    const lines = latest;
+    if (!lines) return;
+    const was = await known();
+    const posted = await d.notifier.progress(d.op(), { phaseTitle: d.phase.title, lines }, was);
+    if (!posted || was) return;
+    ts = Promise.resolve(posted);
+    await d.messages
+      .set(key, posted)
+      .catch((err: unknown) => d.log.warn({ err }, "could not record where the progress message is"));
   };
   const pump = createProgressPump(send, d.log, d.clock, d.minIntervalMs);
   return {
@@ -54,6 +77,6 @@ export function createThreadProgress(d: {
       pump.touch();
     },
     drain: () => pump.drain(),
-    forget: () => void d.messages.delete(key),
+    forget: () => void d.messages.delete(key).catch(() => undefined),
   };
 }
