@@ -1,4 +1,3 @@
-import { memoryProgressMessages } from "../../src/operations/engine/thread-progress.js";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
@@ -13,6 +12,7 @@ import { createRedisLedger } from "../../src/queue/operation-ledger.js";
 import { systemClock } from "../../src/shared/clock.js";
 import { silentLogger } from "../../src/shared/logger.js";
 import type { SshExecutor } from "../../src/ssh/ssh-executor.js";
+import { memoryProgressMessages } from "../../src/operations/engine/thread-progress.js";
 
 const KEY = "SHA256:" + "A".repeat(43);
 const inventory = parseInventory(
