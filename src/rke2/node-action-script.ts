@@ -72,18 +72,16 @@ exit 0`;
  * One line: `none` (never started), `running <seconds>` (lock held), `done <rc>`, or `lost`
  * (started, no exit code, lock free: the runner died with the node). The lock is taken before
  * the record is read: the runner writes rc before it lets go, so `none` is never a finished run.
- * With `waitSeconds`, a running attempt is waited for on the lock (a long poll): the answer comes
- * the moment it ends, or `running` after that many seconds.
+ * A running attempt is waited for on the lock (a long poll): the answer comes the moment it ends,
+ * or `running` after `waitSeconds` (a whole number, at least 1).
  */
-export function probeActionScript(a: ActionRef, waitSeconds = 0): RemoteCommand {
+export function probeActionScript(a: ActionRef, waitSeconds: number): RemoteCommand {
   const p = paths(a);
   const pid = `${p.rec}.pid`;
-  const w = Math.floor(waitSeconds);
-  if (!Number.isInteger(w) || w < 0) throw new Error(`invalid wait ${waitSeconds}`);
-  const take = w > 0 ? sh`flock -w ${w} 9` : sh`flock -n 9`;
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 1) throw new Error(`invalid wait ${waitSeconds}`);
   return sh`test -d ${p.dir} || { echo none; exit 0; }
 exec 9>>${p.lock} || { echo none; exit 0; }
-if ${take}; then
+if flock -w ${waitSeconds} 9; then
   if test -e ${`${p.rec}.rc`}; then echo "done $(cat ${`${p.rec}.rc`})"
   elif test -e ${pid}; then echo lost; else echo none; fi
 else

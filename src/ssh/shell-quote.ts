@@ -15,21 +15,16 @@ export interface RemoteCommand {
 
 /**
  * Tagged template for remote commands: literal parts are trusted code, every interpolated
- * value is shell-quoted (arrays become several quoted words); a RemoteCommand, built by this same
- * tag, goes in as the code it already is.
+ * value is shell-quoted (arrays become several quoted words).
  *   sh`rke2 etcd-snapshot save --name ${name}`
  */
 export function sh(
   strings: TemplateStringsArray,
-  ...values: Array<string | number | readonly string[] | RemoteCommand>
+  ...values: Array<string | number | readonly string[]>
 ): RemoteCommand {
   let line = strings[0] ?? "";
   values.forEach((v, i) => {
-    const q = Array.isArray(v)
-      ? v.map((x) => shellQuote(String(x))).join(" ")
-      : typeof v === "object"
-        ? (v as RemoteCommand).line
-        : shellQuote(String(v));
+    const q = Array.isArray(v) ? v.map((x) => shellQuote(String(x))).join(" ") : shellQuote(String(v));
     line += q + (strings[i + 1] ?? "");
   });
   return { line };
