@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import vm from "node:vm";
 
 export interface CodeCacheOutcome {
-  /** "accepted": compiled from the cache; "written": no usable cache, one is saved at exit. */
+  /** "accepted": compiled from the cache; "missing"/"rejected": compiled anew, saved at exit; "off": no cache dir. */
   cache: "accepted" | "rejected" | "missing" | "off";
   file?: string;
 }

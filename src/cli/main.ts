@@ -147,12 +147,13 @@ async function runCerts(opts: CertsOptions, env: CliEnv, io: CliIo): Promise<num
   return code;
 }
 
+/** SIGPIPE's status (128 + 13): what a shell reports for a C tool whose reader went away. */
+const EXIT_PIPE = 141;
+
 /**
  * The process entry of bin/rke2-chatops.js: runCli under the failure policy. An internal error
  * exits 70, never 1-3, which cron reads as findings about the certificates.
  */
-const EXIT_PIPE = 141;
-
 export async function main(argv: string[]): Promise<void> {
   const env = readCliEnv();
   const logger = createLogger(env.logLevel, process.stderr);

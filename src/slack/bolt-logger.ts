@@ -3,7 +3,10 @@ import type { Logger } from "../shared/logger.js";
 
 const TOKEN = /\b(xox[abposr]|xapp)-[A-Za-z0-9-]+/g;
 
-/** Slack SDK log lines (Web API client and Bolt share the logger interface) into pino; anything shaped like a Slack token is masked first. */
+/**
+ * Slack SDK log lines into pino (the Web API client and Bolt share this logger interface); anything
+ * shaped like a Slack token is masked first.
+ */
 export function toBoltLogger(logger: Logger, name = "slack-sdk"): BoltLogger {
   let child = logger.child({ component: name });
   const line = (msg: unknown[]) =>

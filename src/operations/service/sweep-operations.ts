@@ -9,7 +9,7 @@ import { auditOf, type ServiceDeps } from "./service-deps.js";
  */
 export type PreflightSuspects = Map<string, number>;
 
-export const preflightNoticeMs = (ttlMs: number) => Math.ceil(ttlMs / 3) + Math.max(ttlMs, 5000);
+const preflightNoticeMs = (ttlMs: number) => Math.ceil(ttlMs / 3) + Math.max(ttlMs, 5000);
 
 /**
  * Periodic backstop (a BullMQ job scheduler runs it on some worker): re-delivers running
@@ -19,7 +19,7 @@ export const preflightNoticeMs = (ttlMs: number) => Math.ceil(ttlMs / 3) + Math.
 export async function sweepOperations(
   d: ServiceDeps,
   ensureRun: (opId: string, runSeq: number, version: number) => Promise<void>,
-  suspects: PreflightSuspects = new Map(),
+  suspects: PreflightSuspects,
 ): Promise<void> {
   const active = await d.ledger.activeOps();
   for (const id of suspects.keys()) if (!active.includes(id)) suspects.delete(id);
