@@ -33,7 +33,8 @@ export async function readNodeCerts(
   policy: ClassifyPolicy,
   now: Date,
 ): Promise<CertRecord[]> {
-  const res = await session.run(readCertFilesCommand(), { timeoutMs: 60_000 });
+  // readOnly: on a kept connection it may run in the kept shell (a warm re-scan forks far less).
+  const res = await session.run(readCertFilesCommand(), { timeoutMs: 60_000, readOnly: true });
   const node = session.node;
   // sudo's own refusal would otherwise read as "no RKE2 certificates found".
   const sudo = diagnoseSudo(node, res);

@@ -2,6 +2,7 @@ import type { Client } from "ssh2";
 import type { NodeSpec } from "../config/inventory.js";
 import type { Clock } from "../shared/clock.js";
 import type { Logger } from "../shared/logger.js";
+import type { KeptShell } from "./kept-shell.js";
 
 /** One authenticated connection; its state is kept by listeners attached once, when it was made. */
 export interface Connection {
@@ -13,6 +14,8 @@ export interface Connection {
   dropped?: Error;
   /** How many times it was handed out again after its first use. */
   reuses: number;
+  /** The shell read-only commands run in while the connection is kept (closes with it). */
+  shell?: KeptShell;
 }
 
 /**
@@ -147,7 +150,7 @@ export class ConnectionPool {
 }
 
 /** Not closed, and the socket still takes writes (ssh2 keepalives close it when the peer stops answering). */
-function healthy(conn: Connection): boolean {
+export function healthy(conn: Connection): boolean {
   const sock = (conn.client as unknown as { _sock?: { writable?: boolean; destroyed?: boolean } })._sock;
   return !conn.closed && !!sock?.writable && !sock.destroyed;
 }

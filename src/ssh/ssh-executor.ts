@@ -18,6 +18,12 @@ export interface RunOptions {
   /** Bytes written to the command's stdin, then EOF. */
   stdin?: string | Buffer;
   signal?: AbortSignal;
+  /**
+   * The command only reads (a scan): on a kept connection it may run in that connection's kept shell
+   * (ssh/kept-shell.ts) instead of a new exec, and it may run again if that shell ended before
+   * answering. Never set for a command that changes anything.
+   */
+  readOnly?: boolean;
 }
 
 /** One authenticated connection to one node, reused for every command of one operation step. */

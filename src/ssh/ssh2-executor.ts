@@ -2,11 +2,12 @@ import type { NodeSpec } from "../config/inventory.js";
 import { systemClock, type Clock } from "../shared/clock.js";
 import { silentLogger, type Logger } from "../shared/logger.js";
 import { connectOnce } from "./connect.js";
-import { ConnectionPool, poolKey, type Connection } from "./connection-pool.js";
+import { ConnectionPool, healthy, poolKey, type Connection } from "./connection-pool.js";
+import { openKeptShell, type KeptShellOptions } from "./kept-shell.js";
 import { runCommand, type RunLimits } from "./run-command.js";
 import { Semaphore, SlotTimeoutError } from "./semaphore.js";
 import { SshError } from "./ssh-error.js";
-import type { NodeSession, SshExecutor } from "./ssh-executor.js";
+import type { CommandResult, NodeSession, RunOptions, SshExecutor } from "./ssh-executor.js";
 import { withSudo } from "./shell-quote.js";
 
 export interface Ssh2ExecutorOptions {
@@ -28,6 +29,8 @@ export interface Ssh2ExecutorOptions {
   keepaliveIntervalMs?: number;
   /** Backoff waits, slot waits and idle eviction go through the clock. */
   clock?: Clock;
+  /** The kept shell read-only commands use on kept connections (defaults: ssh/kept-shell.ts). */
+  keptShell?: KeptShellOptions;
 }
 
 export interface Ssh2Executor extends SshExecutor {
@@ -45,8 +48,9 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): Ssh2Executor
   const maxConcurrency = opts.maxConcurrency ?? 32;
   const slots = new Semaphore(maxConcurrency, clock);
   const acquireTimeoutMs = opts.acquireTimeoutMs ?? 300_000;
+  const keepAliveMs = opts.keepAliveMs ?? 0;
   const pool = new ConnectionPool({
-    keepAliveMs: opts.keepAliveMs ?? 0,
+    keepAliveMs,
     maxOpen: Math.max(maxConcurrency, opts.maxOpenConnections ?? 256),
     clock,
     log,
@@ -89,6 +93,49 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): Ssh2Executor
       }
     }
   }
+
+  /**
+   * One command on one connection. A read-only one on a kept connection goes through the
+   * connection's kept shell when that is free. Everything else is a plain exec: commands that change
+   * something or take stdin, connections that are not kept (keep-alive 0), nodes that refused a shell.
+   */
+  async function runOn(
+    conn: Connection,
+    nodeName: string,
+    line: string,
+    o: RunOptions,
+  ): Promise<CommandResult> {
+    const exec = () => runCommand(conn.client, nodeName, line, o, limits);
+    if (!o.readOnly || o.stdin !== undefined || keepAliveMs <= 0 || noShell.has(conn.key)) return exec();
+    if (!conn.shell || conn.shell.closed) {
+      try {
+        conn.shell = await openKeptShell(conn.client, nodeName, opts.keptShell);
+      } catch (err) {
+        if (!healthy(conn)) throw err;
+        // A ForceCommand, a node's MaxSessions: not asked again while its settings stay the same.
+        noShell.add(conn.key);
+        log.info({ node: nodeName, err }, "kept shell refused; read-only commands use exec");
+        return exec();
+      }
+    }
+    if (conn.shell.busy) return exec();
+    const res = await conn.shell.run(line, o, limits);
+    if (res !== "gone") return res;
+    // The connection went with it. (Redone on a new connection only where a command that could not
+    // start would be: the first command on a reused connection. This one only reads.)
+    if (!healthy(conn))
+      throw new SshError(
+        "disconnected",
+        nodeName,
+        `connection to ${nodeName} dropped while running a command; its outcome is unknown`,
+      );
+    // Only the shell ended (killed on the node). The command only reads, so it may run once more.
+    log.debug({ node: nodeName }, "kept shell ended during a read-only command; running it as an exec");
+    return exec();
+  }
+
+  /** Pool keys of nodes that refused a kept shell. */
+  const noShell = new Set<string>();
 
   async function acquire(node: NodeSpec, signal?: AbortSignal): Promise<() => void> {
     try {
@@ -137,7 +184,7 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): Ssh2Executor
             if (conn.closed && !replaceable) throw closedError(conn);
             try {
               if (conn.closed) throw closedError(conn);
-              const res = await runCommand(conn.client, node.name, line, runOpts, limits);
+              const res = await runOn(conn, node.name, line, runOpts);
               replaceable = false;
               if (res.code === null && !res.timedOut && conn.closed)
                 throw new SshError(
