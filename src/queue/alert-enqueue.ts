@@ -58,8 +58,12 @@ export function createAlertTrigger(deps: {
         await queue.add("cert-alert", data, { ...ALERT_JOB_OPTS, jobId: safeJobId("certs", digest) });
         deps.logger.info({ cluster: plan.cluster, node: plan.node, crossings: fresh.length }, "alert queued");
       }
-      for (const n of scan.nodes) {
-        const failures = await dedup.recordReachability(n.cluster, n.node, n.ok);
+      // Every node's counter at once (one round trip for a whole cluster, not one per node).
+      const counts = await Promise.all(
+        scan.nodes.map((n) => dedup.recordReachability(n.cluster, n.node, n.ok)),
+      );
+      for (const [i, n] of scan.nodes.entries()) {
+        const failures = counts[i]!;
         if (n.ok || failures < UNREACHABLE_AFTER) continue;
         if (!(await dedup.claimUnreachableAlert(n.cluster, n.node))) continue;
         const data: AlertJobData = {

@@ -34,9 +34,10 @@ export function createScanStore(
       const episodes = await r.hgetall(errorsKey);
       const m = r.multi();
       for (const n of scan.nodes) {
-        m.hset(scanKey(scan.cluster), `last:${n.node}`, JSON.stringify(n));
+        const json = JSON.stringify(n);
+        m.hset(scanKey(scan.cluster), `last:${n.node}`, json);
         if (!n.ok) continue;
-        m.hset(scanKey(scan.cluster), `ok:${n.node}`, JSON.stringify(n));
+        m.hset(scanKey(scan.cluster), `ok:${n.node}`, json);
         const seen = new Set<string>();
         for (const c of n.certs)
           if (c.status === "unreadable")

@@ -1,8 +1,10 @@
 import { readFile } from "node:fs/promises";
+import { Socket } from "node:net";
 import type { Client, ConnectConfig } from "ssh2";
 import type { NodeSpec } from "../config/inventory.js";
 import { SshError } from "./ssh-error.js";
 import { fingerprintOf, HOST_KEY_ALGORITHMS } from "./host-key.js";
+import { sendWritesPerTick } from "./packet-socket.js";
 
 export interface ConnectOptions {
   /** ssh-agent socket (SSH_AUTH_SOCK), tried alongside the key file. */
@@ -77,15 +79,21 @@ export async function connectOnce(node: NodeSpec, opts: ConnectOptions): Promise
         ),
       );
     });
+    // Our socket, not ssh2's: it sends each SSH packet as one segment (packet-socket.ts).
+    // ssh2 still runs the handshake timeout and reports the socket's errors as its own.
+    const sock = new Socket();
     try {
-      client.connect(config);
       // SSH is request/response in small packets (channel open, exec, exit status, close): with
       // Nagle's algorithm each waits out the peer's delayed ACK, 40 ms a turn. OpenSSH sets
       // TCP_NODELAY for the same reason. Node applies it once the socket connects.
-      client.setNoDelay(true);
+      sock.setNoDelay(true);
+      sock.connect({ host: ssh.host, port: ssh.port });
+      sendWritesPerTick(sock);
+      client.connect({ ...config, sock });
     } catch (err) {
       // ssh2 throws synchronously for a key it cannot parse.
       settled = true;
+      sock.destroy();
       client.destroy();
       reject(
         new SshError(

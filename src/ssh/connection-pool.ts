@@ -42,6 +42,9 @@ export interface PoolOptions {
   log: Logger;
 }
 
+/** The eviction timer's abort reason: without one, every reuse would build a DOMException (and its stack). */
+const NO_LONGER_IDLE = new Error("connection no longer idle");
+
 interface Idle {
   conn: Connection;
   since: number;
@@ -77,7 +80,7 @@ export class ConnectionPool {
     while (list?.length) {
       const i = list.pop()!;
       if (list.length === 0) this.idle.delete(key);
-      i.timer.abort();
+      i.timer.abort(NO_LONGER_IDLE);
       if (healthy(i.conn)) {
         i.conn.reuses++;
         return i.conn;
@@ -130,7 +133,7 @@ export class ConnectionPool {
   }
 
   private evict(i: Idle, why: string): void {
-    i.timer.abort();
+    i.timer.abort(NO_LONGER_IDLE);
     this.unlist(i.conn);
     this.end(i.conn, why);
   }

@@ -94,7 +94,7 @@ class Capture {
       this.stored += part.length;
     }
     // latin1: one char per byte, so lengths here are byte counts.
-    this.tail = (this.tail + b.toString("latin1")).slice(-SENTINEL_ROOM);
+    this.tail = (this.tail + b.subarray(-SENTINEL_ROOM).toString("latin1")).slice(-SENTINEL_ROOM);
   }
   /** The command's own output: everything before the sentinel, cut at `max`. */
   content(sentinelBytes: number, max: number): { text: string; truncated: boolean } {
