@@ -5,6 +5,7 @@
  *   with curve25519-sha256 (the key exchange ssh2 uses);
  * - warm: a second scan in one process within ssh.keepAliveSeconds (pooled connections) vs the same
  *   xargs loop through ControlMaster/ControlPersist masters opened beforehand (what Ansible does);
+ *   and a second `/rke2 certs` through the real entry point (ROLE=all), request to answer;
  * - CPU per node (all threads of the bot; all ssh clients of a loop) and peak RSS.
  * Whole-process figures come from GNU time (`/usr/bin/time`); runs alternate, medians are printed.
  */
@@ -13,6 +14,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readCertFilesCommand } from "../src/rke2/read-cert-files.js";
 import { namespacesAvailable, startSimCluster, standardNodes } from "../test/rig/sim-cluster.js";
+import { scanThroughEntryPoint } from "./support/entry-point-scan.js";
 
 const sizes = (process.env.BENCH_SCAN_SIZES ?? "50").split(",").map(Number);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -105,6 +107,7 @@ export async function benchScan(): Promise<string[]> {
         child.push(JSON.parse(timed(["node", "bench/scan-child.mjs", inventory]).stdout));
         warmLoop.push(timed(loop(muxOpts)));
       }
+      const entry = await scanThroughEntryPoint(sim, runs);
       for (const x of sim.nodes)
         spawnSync("ssh", [...muxOpts, "-O", "exit", "-p", String(x.port), "root@127.0.0.1"], {
           stdio: "ignore",
@@ -138,6 +141,9 @@ export async function benchScan(): Promise<string[]> {
         pooled
           ? `        ratio: bot ${(wl.wallMs / warm.wallMs).toFixed(2)}x faster in wall time (target >= 2x), CPU bot/ssh ${(warm.cpuMs / wl.cpuMs).toFixed(2)}`
           : "",
+        `  warm  \`/rke2 certs ${sim.name}\` through the entry point (ROLE=all; signed request to the answer at the response_url):`,
+        `        first ${entry.coldMs.toFixed(0)} ms (opens the connections), then median ${median(entry.warmMs).toFixed(0)} ms of ${entry.warmMs.length} (${entry.warmMs.map((x) => x.toFixed(0)).join(", ")})`,
+        `        ratio: ${(wl.wallMs / median(entry.warmMs)).toFixed(2)}x faster than the warm ControlMaster loop (target >= 2x); answer: "${entry.summary}"`,
       );
     } finally {
       await sim.stop();

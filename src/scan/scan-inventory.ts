@@ -76,7 +76,6 @@ async function scanNode(
   policy: { renewalWindowDays: number; alertDays: number[] },
   opts: ScanOptions,
 ): Promise<NodeScan> {
-  const log = (deps.logger ?? silentLogger).child({ cluster: node.cluster, node: node.name });
   const base = { cluster: node.cluster, node: node.name, role: node.role };
   let session;
   try {
@@ -87,7 +86,10 @@ async function scanNode(
     return result;
   } catch (err) {
     const e = err as Error & { kind?: string };
-    log.warn({ err: e, kind: e.kind }, "node scan failed");
+    (deps.logger ?? silentLogger).warn(
+      { cluster: node.cluster, node: node.name, err: e, kind: e.kind },
+      "node scan failed",
+    );
     return {
       ...base,
       ok: false,

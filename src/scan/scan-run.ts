@@ -42,14 +42,16 @@ export async function runScans(
   const policy = { renewalWindowDays: inv.report.renewalWindowDays, alertDays: inv.report.alertDays };
   const out: ScannedCluster[] = [];
   for (const scan of scans) {
-    await deps.store.save(scan);
     const report = buildClusterReport(scan, policy, deps.clock.now());
-    try {
-      await deps.alerts.afterScan(report, scan, requester);
-    } catch (err) {
-      // The answer still goes out; the next scan re-plans the same alerts (deduplicated).
-      deps.logger.error({ cluster: scan.cluster, err }, "could not queue alerts for this scan");
-    }
+    // Independent Redis work, side by side: the answer waits for the slower of the two, not both.
+    const [saved] = await Promise.allSettled([
+      deps.store.save(scan),
+      deps.alerts.afterScan(report, scan, requester).catch((err: unknown) => {
+        // The answer still goes out; the next scan re-plans the same alerts (deduplicated).
+        deps.logger.error({ cluster: scan.cluster, err }, "could not queue alerts for this scan");
+      }),
+    ]);
+    if (saved.status === "rejected") throw saved.reason;
     out.push({ scan, report });
   }
   return out;

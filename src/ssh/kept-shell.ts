@@ -148,7 +148,7 @@ function keptShell(stream: ClientChannel, nodeName: string): KeptShell {
         if (closed || shutting) return resolve("gone");
         if (current) return reject(new Error("kept shell is busy"));
         const nonce = randomBytes(12).toString("hex");
-        const outEnd = new RegExp(`\\n${nonce} (\\d{1,3})\\n$`);
+        const outEnd = `\n${nonce} `;
         const errEnd = `\n${nonce}\n`;
         const out = new Capture(limits.maxOutputBytes + SENTINEL_ROOM);
         const err = new Capture(limits.maxOutputBytes + SENTINEL_ROOM);
@@ -178,11 +178,8 @@ function keptShell(stream: ClientChannel, nodeName: string): KeptShell {
           if (what === "close") return settle("gone"); // the command's outcome is unknown
           if (what === "out") {
             out.push(b!);
-            const m = code === undefined ? outEnd.exec(out.tail) : null;
-            if (m) {
-              code = Number(m[1]);
-              outBytes = m[0].length;
-            }
+            const end = code === undefined ? exitStatusAtEnd(out.tail, outEnd) : undefined;
+            if (end) [code, outBytes] = end;
           } else {
             err.push(b!);
             if (err.tail.endsWith(errEnd)) errSeen = true;
@@ -206,4 +203,17 @@ function keptShell(stream: ClientChannel, nodeName: string): KeptShell {
       });
     },
   };
+}
+
+/**
+ * `[status, sentinel bytes]` when `tail` ends with the sentinel `<start><status>\n`. A plain scan
+ * instead of a RegExp: one built per command (the nonce is in it) would be compiled per command.
+ */
+function exitStatusAtEnd(tail: string, start: string): [number, number] | undefined {
+  if (!tail.endsWith("\n")) return undefined;
+  const at = tail.lastIndexOf(start);
+  if (at < 0) return undefined;
+  const digits = tail.slice(at + start.length, -1);
+  if (!/^\d{1,3}$/.test(digits)) return undefined;
+  return [Number(digits), tail.length - at];
 }
