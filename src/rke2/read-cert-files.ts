@@ -76,7 +76,7 @@ export const FRAME_AND_FILTER = [
  * server/tls/** (servers) and the agent/ and server/cred certificates in full (public PEM), the
  * agent and server/cred kubeconfigs and rke2.yaml through KUBECONFIG_CERT_FILTER. Each file is
  * framed with a `==> path <==` header. Backup copies (tls-<unix>) are left out: they are not in use.
- * Two programs run (the login shell and one awk): globs and the file tests are the shell's own. A
+ * Two programs run (the login shell, then one awk in its place): globs and the file tests are the shell's own. A
  * file the SSH user may not read is reported on stderr in tail's words (parseTailErrors).
  */
 export function readCertFilesCommand(): RemoteCommand {
@@ -91,7 +91,8 @@ export function readCertFilesCommand(): RemoteCommand {
     `if [ ! -r "$f" ]; then printf "tail: cannot open '%s' for reading: Permission denied\\n" "$f" >&2;`,
     'else set -- "$@" "$f"; fi;',
     "done;",
-    '[ $# -eq 0 ] || awk "$RKE2_CHATOPS_KCF" "$@"',
+    // exec: the awk takes the shell's place instead of being forked from it (its status is the command's).
+    '[ $# -eq 0 ] || exec awk "$RKE2_CHATOPS_KCF" "$@"',
   ].join(" ");
   return { line };
 }

@@ -42,21 +42,25 @@ export interface PoolOptions {
   log: Logger;
 }
 
-/** The eviction timer's abort reason: without one, every reuse would build a DOMException (and its stack). */
-const NO_LONGER_IDLE = new Error("connection no longer idle");
+/** The sweep's abort reason (a reason of our own: without one, abort() builds a DOMException). */
+const POOL_CLOSED = new Error("connection pool closed");
 
 interface Idle {
   conn: Connection;
   since: number;
-  /** Aborting cancels the eviction timer. */
-  timer: AbortController;
 }
 
-/** Warm connections kept after use, checked before reuse, evicted when idle past keepAliveMs. */
+/**
+ * Warm connections kept after use, checked before reuse, evicted when idle past keepAliveMs.
+ * One sweep timer for the whole pool, armed for the oldest idle connection: a timer (and its
+ * abort) per connection per use cost a re-scan more than its remote commands' bookkeeping.
+ */
 export class ConnectionPool {
   private readonly idle = new Map<string, Idle[]>();
   private readonly open = new Set<Connection>();
   private shut = false;
+  /** The armed sweep, if any: aborted at shutdown so that no timer outlives the pool. */
+  private sweep?: AbortController;
 
   constructor(private readonly o: PoolOptions) {}
 
@@ -80,7 +84,6 @@ export class ConnectionPool {
     while (list?.length) {
       const i = list.pop()!;
       if (list.length === 0) this.idle.delete(key);
-      i.timer.abort(NO_LONGER_IDLE);
       if (healthy(i.conn)) {
         i.conn.reuses++;
         return i.conn;
@@ -105,13 +108,30 @@ export class ConnectionPool {
       this.end(conn, "not kept");
       return waitClose(conn);
     }
-    const entry: Idle = { conn, since: this.o.clock.now().getTime(), timer: new AbortController() };
+    const entry: Idle = { conn, since: this.o.clock.now().getTime() };
     const list = this.idle.get(conn.key) ?? [];
     list.push(entry);
     this.idle.set(conn.key, list);
-    this.o.clock.sleep(this.o.keepAliveMs, entry.timer.signal).then(
-      () => this.evict(entry, "idle"),
-      () => undefined, // taken again (or closed) before it expired
+    this.armSweep();
+  }
+
+  /** Arm the sweep for the oldest idle connection's expiry, unless one is armed already. */
+  private armSweep(): void {
+    if (this.sweep || this.shut) return;
+    let oldest = Infinity;
+    for (const list of this.idle.values()) for (const i of list) oldest = Math.min(oldest, i.since);
+    if (oldest === Infinity) return;
+    const timer = (this.sweep = new AbortController());
+    const wait = Math.max(0, oldest + this.o.keepAliveMs - this.o.clock.now().getTime());
+    this.o.clock.sleep(wait, timer.signal).then(
+      () => {
+        this.sweep = undefined;
+        const now = this.o.clock.now().getTime();
+        for (const i of [...this.idle.values()].flat())
+          if (now - i.since >= this.o.keepAliveMs) this.evict(i, "idle");
+        this.armSweep();
+      },
+      () => undefined, // shutdown
     );
   }
 
@@ -123,6 +143,7 @@ export class ConnectionPool {
   /** Shutdown: close idle connections now and every busy one as it is given back. */
   async close(): Promise<void> {
     this.shut = true;
+    this.sweep?.abort(POOL_CLOSED);
     const conns = [...this.idle.values()].flat().map((i) => i.conn);
     this.clear();
     await Promise.all(conns.map((c) => (c.closed ? undefined : waitClose(c))));
@@ -133,7 +154,6 @@ export class ConnectionPool {
   }
 
   private evict(i: Idle, why: string): void {
-    i.timer.abort(NO_LONGER_IDLE);
     this.unlist(i.conn);
     this.end(i.conn, why);
   }

@@ -109,11 +109,30 @@ describe.skipIf(!ns.ok)("warm SSH connections (real sshd)", () => {
     expect(after).not.toEqual(before);
   });
 
-  it("close() (the shutdown path) closes every pooled connection", async () => {
+  it("close() (the shutdown path) closes every pooled connection and leaves no eviction timer armed", async () => {
     await scanInventory(inv, { executor, clock });
     expect(all().length).toBe(3);
+    expect(clock.pending).toBe(1); // one sweep for the pool, not one timer per idle connection
     await executor.close();
     await until("all closed", () => all().length === 0);
     expect(executor.poolStats().open).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
+  it("connections given back at different times are each evicted keepAliveSeconds after their own last use", async () => {
+    clock = new ManualClock();
+    executor = createSsh2Executor({ clock, keepAliveMs: 120_000, connectAttempts: 1 });
+    await scanInventory(inv, { executor, clock });
+    await clock.advance(50_000);
+    const [one] = inv.clusters[0]!.nodes;
+    await scanInventory(inv, { executor, clock }, { cluster: inv.clusters[0]!.name, node: one!.name });
+    await clock.advance(70_000); // 120 s after the first scan: the two others go
+    await until("two evicted", () => executor.poolStats().open === 1);
+    expect(connectionsTo(sim.nodes[0]!.port)).toHaveLength(1);
+    await clock.advance(49_999);
+    expect(executor.poolStats().idle).toBe(1);
+    await clock.advance(1); // 120 s after its own last use
+    await until("last evicted", () => executor.poolStats().open === 0);
+    await executor.close();
   });
 });
