@@ -10,12 +10,13 @@ import { startRedis } from "../../test/support/redis-server.js";
  * `/rke2 certs <cluster>` through the real entry point (`node dist/main.js`, ROLE=all, its own Redis
  * and a local Slack): the first answer opens every connection, each later one (within
  * ssh.keepAliveSeconds) reuses them. Times run from sending the signed command to the answer
- * reaching the response_url, as the local Slack stamped it.
+ * reaching the response_url, as the local Slack stamped it. `between` runs before each warm
+ * request (the peer's run, so that both are measured side by side under the same load).
  */
 export async function scanThroughEntryPoint(
   sim: SimCluster,
   runs: number,
-  extraEnv: Record<string, string> = {},
+  between: () => void = () => undefined,
 ): Promise<{ coldMs: number; warmMs: number[]; summary: string }> {
   const redis = await startRedis();
   const fake = await startFakeSlack();
@@ -30,7 +31,6 @@ export async function scanThroughEntryPoint(
       REDIS_URL: `${redis.url}/2`,
       RKE2_CHATOPS_CONFIG: inventoryPath,
       LOG_LEVEL: "warn",
-      ...extraEnv,
     },
     await freePort(),
   );
@@ -49,7 +49,10 @@ export async function scanThroughEntryPoint(
     };
     const coldMs = await once("U0ENTRY0");
     const warmMs: number[] = [];
-    for (let r = 1; r <= runs; r++) warmMs.push(await once(`U0ENTRY${r}`));
+    for (let r = 1; r <= runs; r++) {
+      between();
+      warmMs.push(await once(`U0ENTRY${r}`));
+    }
     return { coldMs, warmMs, summary };
   } finally {
     await bot.terminate();
