@@ -20,6 +20,22 @@ export interface DeploymentBudget {
   scanMs: number;
 }
 
+/** What a benchmark's `node dist/main.js` runs with: the local Slack, its Redis, the rig's inventory. */
+export function benchBotEnv(
+  fake: Awaited<ReturnType<typeof startFakeSlack>>,
+  redisUrl: string,
+  inventoryPath: string,
+): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: fake.botToken,
+    SLACK_SIGNING_SECRET: fake.signingSecret,
+    SLACK_API_URL: fake.apiUrl,
+    REDIS_URL: redisUrl,
+    RKE2_CHATOPS_CONFIG: inventoryPath,
+    LOG_LEVEL: "warn",
+  };
+}
+
 const rssMb = (pid: number, field: "VmRSS" | "VmHWM") => {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -61,14 +77,7 @@ export async function measureDeployment(o: {
   redisUrl: string;
   requests: number;
 }): Promise<DeploymentBudget> {
-  const env = {
-    SLACK_BOT_TOKEN: o.fake.botToken,
-    SLACK_SIGNING_SECRET: o.fake.signingSecret,
-    SLACK_API_URL: o.fake.apiUrl,
-    REDIS_URL: o.redisUrl,
-    RKE2_CHATOPS_CONFIG: o.inventoryPath,
-    LOG_LEVEL: "warn",
-  };
+  const env = benchBotEnv(o.fake, o.redisUrl, o.inventoryPath);
   const procs: MainProcess[] = [];
   try {
     for (const role of o.roles) procs.push(await startMainProcess({ ...env, ROLE: role }, await freePort()));

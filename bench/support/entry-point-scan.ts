@@ -5,6 +5,7 @@ import { startFakeSlack } from "../../test/support/fake-slack/index.js";
 import { freePort } from "../../test/support/free-port.js";
 import { startMainProcess } from "../../test/support/main-process.js";
 import { startRedis } from "../../test/support/redis-server.js";
+import { benchBotEnv } from "./deployment-budget.js";
 
 /**
  * `/rke2 certs <cluster>` through the real entry point (`node dist/main.js`, ROLE=all, its own Redis
@@ -23,15 +24,7 @@ export async function scanThroughEntryPoint(
   const inventoryPath = join(sim.dir, "entry-inventory.yaml");
   writeFileSync(inventoryPath, sim.inventoryYaml({ channel: "C0BENCH" }));
   const bot = await startMainProcess(
-    {
-      ROLE: "all",
-      SLACK_BOT_TOKEN: fake.botToken,
-      SLACK_SIGNING_SECRET: fake.signingSecret,
-      SLACK_API_URL: fake.apiUrl,
-      REDIS_URL: `${redis.url}/2`,
-      RKE2_CHATOPS_CONFIG: inventoryPath,
-      LOG_LEVEL: "warn",
-    },
+    { ...benchBotEnv(fake, `${redis.url}/2`, inventoryPath), ROLE: "all" },
     await freePort(),
   );
   try {

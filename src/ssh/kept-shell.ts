@@ -3,7 +3,7 @@ import type { Client, ClientChannel } from "ssh2";
 import type { RunLimits } from "./run-command.js";
 import type { CommandResult, RunOptions } from "./ssh-executor.js";
 import { shellQuote } from "./shell-quote.js";
-import { SshError } from "./ssh-error.js";
+import { abortedBeforeStart, SshError } from "./ssh-error.js";
 
 /**
  * A POSIX shell kept open on a warm connection for read-only commands (`RunOptions.readOnly`).
@@ -26,10 +26,10 @@ export interface KeptShell {
 }
 
 /** Run by the node's login shell; /bin/sh because every command line here is written for POSIX sh. */
-export const KEPT_SHELL_COMMAND = "exec /bin/sh -s";
+const KEPT_SHELL_COMMAND = "exec /bin/sh -s";
 
 /** How long a new shell may take to echo its first nonce before the node is deemed not to offer one. */
-export const KEPT_SHELL_READY_MS = 10_000;
+const KEPT_SHELL_READY_MS = 10_000;
 
 export interface KeptShellOptions {
   /** What the channel runs (tests: a node whose "shell" never answers). */
@@ -143,8 +143,7 @@ function keptShell(stream: ClientChannel, nodeName: string): KeptShell {
       const timeoutMs = opts.timeoutMs ?? limits.defaultTimeoutMs;
       return new Promise((resolve, reject) => {
         // As for an exec: an already aborted signal never fires its listener, so refuse first.
-        if (opts.signal?.aborted)
-          return reject(new SshError("aborted", nodeName, `not started on ${nodeName}: aborted`));
+        if (opts.signal?.aborted) return reject(abortedBeforeStart(nodeName));
         if (closed || shutting) return resolve("gone");
         if (current) return reject(new Error("kept shell is busy"));
         const nonce = randomBytes(12).toString("hex");
@@ -196,10 +195,10 @@ function keptShell(stream: ClientChannel, nodeName: string): KeptShell {
         const timer = setTimeout(() => stop("timeout"), timeoutMs);
         const onAbort = () => stop("abort");
         opts.signal?.addEventListener("abort", onAbort, { once: true });
-        const ok = stream.write(
+        // A full window only delays the write: ssh2 queues it.
+        stream.write(
           `(eval ${shellQuote(line)}) </dev/null; printf '\\n%s %s\\n' ${nonce} $?; printf '\\n%s\\n' ${nonce} >&2\n`,
         );
-        void ok; // a full window only delays the write; ssh2 queues it
       });
     },
   };

@@ -1,6 +1,6 @@
 import type { Client } from "ssh2";
 import type { CommandResult, RunOptions } from "./ssh-executor.js";
-import { SshError } from "./ssh-error.js";
+import { abortedBeforeStart, SshError } from "./ssh-error.js";
 
 export interface RunLimits {
   defaultTimeoutMs: number;
@@ -20,8 +20,7 @@ export function runCommand(
   const timeoutMs = opts.timeoutMs ?? limits.defaultTimeoutMs;
   return new Promise((resolve, reject) => {
     // An already aborted signal never fires its listener: refuse before anything starts.
-    if (opts.signal?.aborted)
-      return reject(new SshError("aborted", nodeName, `not started on ${nodeName}: aborted`));
+    if (opts.signal?.aborted) return reject(abortedBeforeStart(nodeName));
     client.exec(line, (err, stream) => {
       if (err)
         return reject(

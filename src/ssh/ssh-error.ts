@@ -43,3 +43,7 @@ export class SshError extends AppError<SshErrorKind> {
     super(message, { retryable: SSH_RETRYABLE[kind], cause });
   }
 }
+
+/** The caller's signal had fired before the command (or the slot wait) began: nothing ran. */
+export const abortedBeforeStart = (node: string): SshError =>
+  new SshError("aborted", node, `not started on ${node}: aborted`);

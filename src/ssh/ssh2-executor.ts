@@ -6,7 +6,7 @@ import { ConnectionPool, healthy, poolKey, type Connection } from "./connection-
 import { openKeptShell, type KeptShellOptions } from "./kept-shell.js";
 import { runCommand, type RunLimits } from "./run-command.js";
 import { Semaphore, SlotTimeoutError } from "./semaphore.js";
-import { SshError } from "./ssh-error.js";
+import { abortedBeforeStart, SshError } from "./ssh-error.js";
 import type { CommandResult, NodeSession, RunOptions, SshExecutor } from "./ssh-executor.js";
 import { withSudo } from "./shell-quote.js";
 
@@ -147,7 +147,7 @@ export function createSsh2Executor(opts: Ssh2ExecutorOptions = {}): Ssh2Executor
           node.name,
           `not started on ${node.name}: all ${maxConcurrency} SSH slots of this process stayed busy for ${Math.round(acquireTimeoutMs / 1000)} s (ssh.maxConcurrency)`,
         );
-      throw new SshError("aborted", node.name, `not started on ${node.name}: aborted`);
+      throw abortedBeforeStart(node.name);
     }
   }
 
